@@ -1,0 +1,67 @@
+/** The limits and timings of a room, read from the `[vars]` in wrangler.toml. */
+export interface RoomConfig {
+  historyOnConnect: number;
+  historyRetained: number;
+  presenceGraceMs: number;
+  heartbeatMs: number;
+  reconnectDelayMs: number;
+  nameMaxLength: number;
+  messageMaxLength: number;
+  rateBurst: number;
+  ratePerSecond: number;
+  maxSubscribers: number;
+  maxBacklogBytes: number;
+  sessionTtlMs: number;
+}
+
+/** Largest request body the API reads, in bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Reads every setting, failing loudly on a value that is not a number in range,
+ * so that a typo in wrangler.toml shows up on the first request rather than as odd behaviour.
+ */
+export function readConfig(env: Env): RoomConfig {
+  return {
+    historyOnConnect: whole(env, "HISTORY_ON_CONNECT", 0),
+    historyRetained: whole(env, "HISTORY_RETAINED", 1),
+    presenceGraceMs: seconds(env, "PRESENCE_GRACE_SECONDS"),
+    heartbeatMs: seconds(env, "HEARTBEAT_SECONDS"),
+    reconnectDelayMs: whole(env, "RECONNECT_DELAY_MS", 0),
+    nameMaxLength: whole(env, "NAME_MAX_LENGTH", 1),
+    messageMaxLength: whole(env, "MESSAGE_MAX_LENGTH", 1),
+    rateBurst: whole(env, "RATE_BURST", 1),
+    ratePerSecond: positive(env, "RATE_PER_SECOND"),
+    maxSubscribers: whole(env, "MAX_SUBSCRIBERS", 1),
+    maxBacklogBytes: whole(env, "MAX_BACKLOG_BYTES", 1024),
+    sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
+  };
+}
+
+type Setting = {
+  [K in keyof Env]: Env[K] extends string ? K : never;
+}[keyof Env];
+
+function number(env: Env, key: Setting): number {
+  const value = Number(env[key]);
+  if (!Number.isFinite(value)) throw new Error(`${key} must be a number, got ${JSON.stringify(env[key])}`);
+  return value;
+}
+
+function whole(env: Env, key: Setting, min: number): number {
+  const value = number(env, key);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`${key} must be a whole number of at least ${min}`);
+  }
+  return value;
+}
+
+function positive(env: Env, key: Setting): number {
+  const value = number(env, key);
+  if (value <= 0) throw new Error(`${key} must be greater than 0`);
+  return value;
+}
+
+function seconds(env: Env, key: Setting): number {
+  return positive(env, key) * 1000;
+}

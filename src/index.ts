@@ -1,0 +1,76 @@
+import { Router, type IRequest } from "itty-router";
+import { join, leave, listUsers, openStream, postMessage } from "./api";
+import { failureResponse } from "./responses";
+import { fail, FailureError } from "./result";
+import { assertSameOrigin } from "./same-origin";
+import { DEFAULT_ROOM, parseRoomName } from "./validate";
+
+export { ChatRoom } from "./chat-room";
+
+type Handler = (request: Request, env: Env, room: string) => Promise<Response>;
+type Args = [Env, ExecutionContext];
+
+/** Each API path and what every method on it does. */
+const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
+  "/stream": { GET: openStream },
+  "/users": { GET: listUsers, POST: join, DELETE: leave },
+  "/users/": { GET: listUsers, POST: join, DELETE: leave },
+  "/messages": { POST: postMessage },
+};
+
+/** The original chat's endpoints act on the lobby at the root, and on any room under `/r/<room>`. */
+const PREFIXES = ["", "/r/:room"];
+
+function roomOf(request: IRequest): string {
+  const raw = request.params["room"];
+  return raw === undefined ? DEFAULT_ROOM : parseRoomName(raw);
+}
+
+const router = Router<IRequest, Args>({
+  before: [(request) => assertSameOrigin(request)],
+  catch: (error: unknown) => {
+    if (error instanceof FailureError) return failureResponse(error.failure);
+    console.error(JSON.stringify({ message: "unhandled error", error: String(error) }));
+    return failureResponse(fail(500, "internal_error", "Something went wrong on our side; try again."));
+  },
+});
+
+for (const prefix of PREFIXES) {
+  for (const [path, methods] of Object.entries(ENDPOINTS)) {
+    router.all(prefix + path, (request, env) => {
+      const room = roomOf(request);
+      const handler = methods[request.method];
+      if (handler) return handler(request, env, room);
+      const allow = Object.keys(methods).join(", ");
+      return failureResponse(fail(405, "method_not_allowed", `${path} accepts ${allow}.`), { Allow: allow });
+    });
+  }
+}
+
+router
+  // itty-router matches `/r/games` and `/r/games/` alike, so the slash is told apart here:
+  // the page is served only at `/r/<room>/`, so that its relative URLs resolve inside the room.
+  .get("/r/:room", async (request, env) => {
+    const room = roomOf(request);
+    const url = new URL(request.url);
+    if (url.pathname !== `/r/${room}/`) {
+      url.pathname = `/r/${room}/`;
+      return Response.redirect(url.toString(), 308);
+    }
+    const page = await env.ASSETS.fetch(new URL("/", request.url));
+    return new Response(page.body, page);
+  })
+  // Static files are normally answered before the Worker runs; this covers the paths routed to
+  // the Worker first and any set-up that sends everything through it.
+  .all("*", async (request, env) => {
+    if (request.method === "GET" || request.method === "HEAD") {
+      const asset = await env.ASSETS.fetch(request);
+      if (asset.status !== 404) return asset;
+    }
+    return failureResponse(fail(404, "not_found", "There is nothing at this address."));
+  });
+
+export default {
+  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;
+

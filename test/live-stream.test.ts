@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { call, freshRoom, joinAs, openStream, roomPath, sayOk } from "./helpers/chat-client";
+
+describe("the event stream", () => {
+  it("is an uncompressed, uncached text/event-stream", async () => {
+    const { response, reader } = await openStream(freshRoom());
+    expect(response.headers.get("Content-Type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toContain("no-cache");
+    expect(response.headers.get("Content-Encoding")).toBe("identity");
+    await reader.cancel();
+  });
+
+  it("starts with a retry field and the list of who is online", async () => {
+    const room = freshRoom();
+    await joinAs(room, "alice");
+    const { reader } = await openStream(room);
+    const presence = await reader.next();
+    expect(reader.raw.startsWith("retry: 2000\n\n")).toBe(true);
+    expect(reader.retry).toBe(2000);
+    expect(presence.event).toBe("presence");
+    expect(JSON.parse(presence.data)).toEqual({ users: [{ name: "alice" }] });
+    await reader.cancel();
+  });
+
+  it("sends every chat event as a default-type message with an id and one line of JSON", async () => {
+    const room = freshRoom();
+    const { reader } = await openStream(room);
+    const alice = await joinAs(room, "alice");
+    await sayOk(alice, "line one\nline two");
+    await reader.chatUntil((data) => data.kind === "message");
+    const frames = reader.raw.split("\n\n").filter((frame) => frame.includes('"kind"'));
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) {
+      const lines = frame.split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^id: \d+$/);
+      expect(lines[1]).toMatch(/^data: \{.*\}$/);
+    }
+    expect(JSON.parse(frames[1]?.split("\n")[1]?.slice(6) ?? "")).toMatchObject({
+      name: "alice",
+      msg: "line one\nline two",
+      kind: "message",
+      user: "alice",
+    });
+    await reader.cancel();
+  });
+
+  it("delivers each message to every subscriber with the same id", async () => {
+    const room = freshRoom();
+    const readers = await Promise.all([1, 2, 3].map(() => openStream(room)));
+    const alice = await joinAs(room, "alice");
+    const id = await sayOk(alice, "to all");
+    for (const { reader } of readers) {
+      const events = await reader.chatUntil((data) => data.msg === "to all");
+      expect(events.at(-1)?.id).toBe(id);
+      await reader.cancel();
+    }
+  });
+
+  it("stamps events with the server's time", async () => {
+    const room = freshRoom();
+    const { reader } = await openStream(room);
+    const before = Date.now();
+    await joinAs(room, "alice");
+    const { data } = await reader.nextChat();
+    expect(data.at).toBeGreaterThanOrEqual(before);
+    expect(data.at).toBeLessThanOrEqual(Date.now());
+    await reader.cancel();
+  });
+
+  it("sends heartbeat comments while the stream is idle", async () => {
+    const { reader } = await openStream(freshRoom());
+    await reader.commentsAtLeast(2, 3000);
+    expect(reader.raw).toContain(": heartbeat\n\n");
+    await reader.cancel();
+  });
+
+  it("keeps rooms apart", async () => {
+    const here = freshRoom();
+    const there = freshRoom();
+    const { reader } = await openStream(here);
+    await sayOk(await joinAs(there, "elsewhere"), "not for you");
+    await sayOk(await joinAs(here, "local"), "for you");
+    const events = await reader.chatUntil((data) => data.msg === "for you");
+    expect(events.map((event) => event.data.user)).not.toContain("elsewhere");
+    await reader.cancel();
+  });
+});
+
+describe("history", () => {
+  it("sends a new subscriber the recent history, oldest first, then live events", async () => {
+    const room = freshRoom();
+    const alice = await joinAs(room, "alice");
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await sayOk(alice, `old ${i}`));
+    const { reader } = await openStream(room);
+    const history = await reader.chatUntil((data) => data.msg === "old 4");
+    expect(history.map((event) => event.data.msg)).toEqual(["add user : alice", "old 0", "old 1", "old 2", "old 3", "old 4"]);
+    expect(history.slice(1).map((event) => event.id)).toEqual(ids);
+    const live = await sayOk(alice, "new");
+    expect(await reader.nextChat()).toMatchObject({ id: live, data: { msg: "new" } });
+    await reader.cancel();
+  });
+
+  it("limits the history a new subscriber gets to HISTORY_ON_CONNECT events", async () => {
+    const room = freshRoom();
+    const people = await Promise.all(["a", "b", "c"].map((name) => joinAs(room, name)));
+    let last = 0;
+    for (let i = 0; i < 24; i++) last = await sayOk(people[i % 3]!, `m${i}`);
+    const { reader } = await openStream(room);
+    const history = await reader.chatUntil((data) => data.msg === "m23");
+    expect(history).toHaveLength(20);
+    expect(history[0]?.id).toBe(last - 19);
+    await reader.cancel();
+  });
+
+  it("serves the same API under the room's prefix", async () => {
+    const room = freshRoom();
+    const response = await call(`${roomPath(room)}/users`);
+    expect(await response.json()).toEqual([]);
+  });
+});

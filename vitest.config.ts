@@ -1,0 +1,27 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Short timings and small bounds so presence, heartbeats and cut-offs happen within a test.
+const testVars = {
+  PRESENCE_GRACE_SECONDS: "1",
+  HEARTBEAT_SECONDS: "0.25",
+  RATE_BURST: "10",
+  RATE_PER_SECOND: "5",
+  MAX_SUBSCRIBERS: "40",
+  MAX_BACKLOG_BYTES: "65536",
+  HISTORY_RETAINED: "100",
+  HISTORY_ON_CONNECT: "20",
+};
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: { bindings: testVars },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/browser/**"],
+  },
+});
