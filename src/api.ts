@@ -3,16 +3,9 @@ import { readConfig } from "./config";
 import { readFields, requiredField, stringField } from "./request-body";
 import { json } from "./responses";
 import { fail, FailureError, unwrap } from "./result";
+import { PENDING_TOKEN_HEADER, toRoomRequest } from "./room-stream";
 import { clearedSessionCookie, presentedToken, sessionCookie, type PresentedToken } from "./session-token";
 import { parseDisplayName, parseEventId, parseMessageText } from "./validate";
-
-/** Headers of every event stream. `Content-Encoding: identity` keeps proxies (wrangler dev's among them) from compressing, and so buffering, the stream. */
-const STREAM_HEADERS = {
-  "Content-Type": "text/event-stream; charset=utf-8",
-  "Cache-Control": "no-cache, no-transform",
-  "Content-Encoding": "identity",
-  "X-Accel-Buffering": "no",
-};
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
   return env.CHAT_ROOM.getByName(name);
@@ -31,19 +24,22 @@ function requireToken(presented: PresentedToken | undefined): string {
 export async function openStream(request: Request, env: Env, roomName: string): Promise<Response> {
   const presented = presentedToken(request, roomName);
   const rawId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
-  const subscription = unwrap(
-    await room(env, roomName).subscribe({
+  const response = await room(env, roomName).fetch(
+    toRoomRequest({
       token: presented?.token,
       strict: presented !== undefined && presented.source !== "cookie",
       lastEventId: rawId === null || rawId === "" ? undefined : parseEventId(rawId),
     }),
   );
-  const headers = new Headers(STREAM_HEADERS);
-  if (subscription.pendingToken !== undefined) {
+  if (!response.ok) return response;
+  const headers = new Headers(response.headers);
+  const pendingToken = headers.get(PENDING_TOKEN_HEADER);
+  if (pendingToken !== null) {
+    headers.delete(PENDING_TOKEN_HEADER);
     const maxAge = Math.floor(readConfig(env).sessionTtlMs / 1000);
-    headers.set("Set-Cookie", sessionCookie(roomName, subscription.pendingToken, isHttps(request), maxAge));
+    headers.set("Set-Cookie", sessionCookie(roomName, pendingToken, isHttps(request), maxAge));
   }
-  return new Response(subscription.stream, { headers });
+  return new Response(response.body, { status: response.status, headers });
 }
 
 /** `POST /users`: join under `name`; the session comes back as a cookie and as a token. */

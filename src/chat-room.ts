@@ -3,26 +3,13 @@ import { joinEvent, leaveEvent, messageEvent, type ChatEvent } from "./chat-even
 import { readConfig, type RoomConfig } from "./config";
 import { EventLog, type StoredEvent } from "./event-log";
 import { RateLimiter } from "./rate-limit";
+import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
+import { fromRoomRequest, PENDING_TOKEN_HEADER, STREAM_HEADERS, type SubscribeRequest } from "./room-stream";
 import { SessionStore, type Session } from "./session-store";
 import { encodeComment, encodeMessage, encodeRetry } from "./sse";
 import { Subscribers, type Subscriber } from "./subscribers";
 import { newToken } from "./token";
-
-export interface SubscribeRequest {
-  /** Session token from the cookie or the query string, if the reader sent one. */
-  token?: string;
-  /** Refuse an unknown token rather than treating the reader as anonymous (it was named explicitly, not a stale cookie). */
-  strict?: boolean;
-  /** Resume after this event id instead of starting from recent history. */
-  lastEventId?: number;
-}
-
-export interface Subscription {
-  stream: ReadableStream<Uint8Array>;
-  /** Set when the reader has no session yet: the token to hand it as a cookie. */
-  pendingToken?: string;
-}
 
 export interface Joined {
   name: string;
@@ -45,7 +32,8 @@ const encoder = new TextEncoder();
 
 /**
  * One chat room: its history, its participants, and an SSE stream per subscriber.
- * Called over RPC by the Worker, which has already parsed and validated every argument.
+ * Called by the Worker, which has already parsed and validated every argument: over RPC for
+ * commands, through `fetch` for streams (see room-stream.ts).
  */
 export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
@@ -78,23 +66,27 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
-  subscribe(request: SubscribeRequest): Result<Subscription> {
+  override async fetch(request: Request): Promise<Response> {
+    const subscribe = fromRoomRequest(request);
     if (this.#subscribers.size >= this.#config.maxSubscribers) {
-      return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
+      return failureResponse(
+        fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5),
+      );
     }
-    const session = request.token === undefined ? undefined : this.#sessions.get(request.token);
-    if (!session && request.strict) {
-      return fail(401, "not_joined", "Your session is unknown or has expired; join the room again.");
+    const session = subscribe.token === undefined ? undefined : this.#sessions.get(subscribe.token);
+    if (!session && subscribe.strict) {
+      return failureResponse(fail(401, "not_joined", "Your session is unknown or has expired; join the room again."));
     }
     const pendingToken = session ? undefined : newToken();
-    const first = this.#greeting(request.lastEventId);
-    const { stream } = this.#subscribers.open(encoder.encode(first), {
+    const { stream } = this.#subscribers.open(encoder.encode(this.#greeting(subscribe.lastEventId)), {
       token: session?.token,
       pendingToken,
     });
     this.#ensureHeartbeat();
     if (session) this.#comeBack(session);
-    return pendingToken === undefined ? { ok: true, stream } : { ok: true, stream, pendingToken };
+    const headers = new Headers(STREAM_HEADERS);
+    if (pendingToken !== undefined) headers.set(PENDING_TOKEN_HEADER, pendingToken);
+    return new Response(stream, { headers });
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */

@@ -40,7 +40,10 @@ export class Subscribers {
     return this.#all.size;
   }
 
-  /** Opens a stream that starts with `first` and then receives every broadcast. */
+  /**
+   * Opens a stream that starts with `first` and then receives every broadcast. The byte bound
+   * counts from after `first`, so that a long replay does not cut off the reader it is for.
+   */
   open(first: Uint8Array, owner: Pick<Subscriber, "token" | "pendingToken">): OpenedStream {
     let controller: TransformStreamDefaultController<Uint8Array> | undefined;
     let subscriber: MutableSubscriber | undefined;
@@ -56,7 +59,7 @@ export class Subscribers {
         },
       },
       undefined,
-      { highWaterMark: this.#maxBacklogBytes, size: (chunk) => chunk.byteLength },
+      { highWaterMark: this.#maxBacklogBytes + first.byteLength, size: (chunk) => chunk.byteLength },
     );
     if (!controller) throw new Error("TransformStream did not start synchronously");
     subscriber = { controller, token: undefined, pendingToken: owner.pendingToken };
@@ -126,7 +129,8 @@ export class Subscribers {
 
   #cutOff(subscriber: MutableSubscriber, reason: Error): void {
     try {
-      // error() rather than terminate(): it frees the queued backlog at once.
+      // error() rather than terminate(): it frees the queued backlog at once. workerd logs the
+      // reason as an uncaught exception of the response it was streaming; that is expected.
       subscriber.controller.error(reason);
     } catch {
       // Already closed.

@@ -109,7 +109,11 @@ export class EventStreamReader {
       timer = setTimeout(() => reject(new TimeoutError()), timeoutMs);
     });
     try {
-      this.#pending ??= this.#reader.read();
+      if (!this.#pending) {
+        this.#pending = this.#reader.read();
+        // Whoever awaits it next sees a failure; until then it must not count as unhandled.
+        this.#pending.catch(() => undefined);
+      }
       const { done, value } = await Promise.race([this.#pending, timeout]);
       this.#pending = undefined;
       if (done) {

@@ -1,0 +1,49 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { freshRoom, joinAs, openStream, sayOk } from "./helpers/chat-client";
+
+// The tests run with MAX_BACKLOG_BYTES = 65536.
+const BOUND = 65536;
+
+describe("a subscriber that stops reading", () => {
+  it("delays nobody, is cut off near its byte bound, and catches up from history on reconnect", async () => {
+    const room = freshRoom();
+    const stub = env.CHAT_ROOM.getByName(room);
+    const writers = await Promise.all(Array.from({ length: 30 }, (_, i) => joinAs(room, `w${i}`)));
+    const stalled = await openStream(room);
+    const stalledFirst = await stalled.reader.nextChat(); // then it reads nothing more
+    const live = await openStream(room);
+    await live.reader.chatUntil((data) => data.msg === "add user : w29");
+
+    const text = "x".repeat(990);
+    const acknowledged: number[] = [];
+    let sentBytes = 0;
+    let cutAfterBytes: number | undefined;
+    for (let i = 0; i < 300 && cutAfterBytes === undefined; i++) {
+      const writer = writers[i % writers.length]!;
+      // Each post is answered and seen by the reading subscriber before the next is sent:
+      // a broadcast that waited on the stalled stream would stop this loop.
+      const id = await sayOk(writer, `${i} ${text}`);
+      acknowledged.push(id);
+      const seen = await live.reader.nextChat();
+      expect(seen.id).toBe(id);
+      sentBytes += 1000;
+      if ((await stub.stats()).subscribers === 1) cutAfterBytes = sentBytes;
+    }
+
+    expect(cutAfterBytes).toBeDefined();
+    expect(cutAfterBytes).toBeGreaterThanOrEqual(BOUND / 2);
+    console.log(`stalled subscriber cut off after ${cutAfterBytes} bytes of messages`);
+    expect(await stalled.reader.endsWithin(2000)).toBe(true);
+
+    // Reconnecting with the last id it saw, it gets everything it missed, in order, once.
+    const resumed = await openStream(room, { lastEventId: stalledFirst.id });
+    const last = acknowledged.at(-1);
+    const replay = await resumed.reader.chatUntil((data) => data.msg.startsWith(`${acknowledged.length - 1} `), 5000);
+    const replayedIds = replay.map((event) => event.id);
+    expect(replayedIds.at(-1)).toBe(last);
+    for (let i = 1; i < replayedIds.length; i++) expect(replayedIds[i]).toBe((replayedIds[i - 1] ?? 0) + 1);
+    for (const id of acknowledged) expect(replayedIds).toContain(id);
+    await Promise.all([resumed.reader.cancel(), live.reader.cancel(), stalled.reader.cancel()]);
+  }, 20_000);
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, say, sayOk } from "./helpers/chat-client";
+
+function postAs(room: string, init: { cookie?: string; token?: string; fields: Record<string, string> }): Promise<Response> {
+  const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded" });
+  if (init.cookie !== undefined) headers.set("Cookie", init.cookie);
+  if (init.token !== undefined) headers.set("Authorization", `Bearer ${init.token}`);
+  return call(`${roomPath(room)}/messages`, { method: "POST", headers, body: new URLSearchParams(init.fields).toString() });
+}
+
+describe("identity", () => {
+  it("refuses a post from someone who has not joined", async () => {
+    const response = await postAs(freshRoom(), { fields: { msg: "hi", name: "alice" } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: "not_joined" });
+  });
+
+  it("refuses a post under a name other than the one joined with", async () => {
+    const room = freshRoom();
+    await joinAs(room, "alice");
+    const mallory = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "mallory" }) });
+    const response = await postAs(room, { cookie: cookieFrom(mallory), fields: { msg: "it's me", name: "alice" } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: "wrong_name" });
+  });
+
+  it("refuses a leave under a name other than the one joined with", async () => {
+    const room = freshRoom();
+    await joinAs(room, "alice");
+    const mallory = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "mallory" }) });
+    const response = await call(`${roomPath(room)}/users?username=alice`, {
+      method: "DELETE",
+      headers: { Cookie: cookieFrom(mallory) },
+    });
+    expect(response.status).toBe(403);
+    const users = await call(`${roomPath(room)}/users`);
+    expect(await users.json()).toEqual([{ name: "alice" }, { name: "mallory" }]);
+  });
+
+  it("refuses a leave without a session", async () => {
+    const response = await call("/users?username=alice", { method: "DELETE" });
+    expect(response.status).toBe(401);
+  });
+
+  it("refuses a token it never issued and a malformed one", async () => {
+    const room = freshRoom();
+    const unknown = await postAs(room, { token: "A".repeat(32), fields: { msg: "hi" } });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toMatchObject({ error: "not_joined" });
+    const malformed = await postAs(room, { token: "short", fields: { msg: "hi" } });
+    expect(malformed.status).toBe(401);
+    expect(await malformed.json()).toMatchObject({ error: "invalid_token" });
+    const stream = await call(`${roomPath(room)}/stream?token=${"B".repeat(32)}`);
+    expect(stream.status).toBe(401);
+  });
+
+  it("keeps sessions to their room", async () => {
+    const here = freshRoom();
+    const alice = await joinAs(here, "alice");
+    const response = await say({ ...alice, room: freshRoom() }, "wrong room");
+    expect(response.status).toBe(401);
+  });
+
+  it("refuses a name already online, whatever its case, and frees it when its holder leaves", async () => {
+    const room = freshRoom();
+    const alice = await joinAs(room, "Alice");
+    const taken = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ error: "name_taken" });
+    await call(`${roomPath(room)}/users`, { method: "DELETE", headers: { Authorization: `Bearer ${alice.token}` } });
+    const free = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    expect(free.status).toBe(201);
+  });
+
+  it("lets two tabs of one browser be two participants by holding a token each", async () => {
+    const room = freshRoom();
+    const { reader } = await openStream(room);
+    const tabOne = await joinAs(room, "alice");
+    const tabTwo = await joinAs(room, "bob");
+    await sayOk(tabOne, "from alice");
+    await sayOk(tabTwo, "from bob");
+    const events = await reader.chatUntil((data) => data.msg === "from bob");
+    expect(events.filter((event) => event.data.kind === "message").map((event) => [event.data.name, event.data.msg])).toEqual([
+      ["alice", "from alice"],
+      ["bob", "from bob"],
+    ]);
+    await reader.cancel();
+  });
+
+  it("renames a session that joins again under a new name", async () => {
+    const room = freshRoom();
+    const { reader } = await openStream(room);
+    const alice = await joinAs(room, "alice");
+    const renamed = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${alice.token}` },
+      body: JSON.stringify({ name: "alicia" }),
+    });
+    expect(renamed.status).toBe(200);
+    const events = await reader.chatUntil((data) => data.msg === "add user : alicia");
+    expect(events.map((event) => event.data.msg)).toEqual(["add user : alice", "left user : alice", "add user : alicia"]);
+    expect(await (await say(alice, "as alicia")).json()).toHaveProperty("id");
+    await reader.cancel();
+  });
+
+  it("refuses state-changing requests from another site's page", async () => {
+    const room = freshRoom();
+    const response = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
+      body: "name=alice",
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: "cross_site" });
+    const sameSite = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "http://chat.test" },
+      body: "name=alice",
+    });
+    expect(sameSite.status).toBe(201);
+  });
+
+  it("marks the session cookie HttpOnly and SameSite=Lax, and Secure over https", async () => {
+    const room = freshRoom();
+    const plain = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    expect(plain.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax$/);
+    const { SELF } = await import("cloudflare:test");
+    const secure = await SELF.fetch(`https://chat.test${roomPath(room)}/users`, { method: "POST", ...form({ name: "bob" }) });
+    expect(secure.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+});
