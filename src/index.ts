@@ -50,15 +50,17 @@ for (const prefix of PREFIXES) {
 router
   // itty-router matches `/r/games` and `/r/games/` alike, so the slash is told apart here:
   // the page is served only at `/r/<room>/`, so that its relative URLs resolve inside the room.
-  .get("/r/:room", async (request, env) => {
+  .all("/r/:room", async (request, env) => {
     const room = roomOf(request);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return failureResponse(fail(405, "method_not_allowed", "A room page accepts GET."), { Allow: "GET, HEAD" });
+    }
     const url = new URL(request.url);
     if (url.pathname !== `/r/${room}/`) {
       url.pathname = `/r/${room}/`;
       return Response.redirect(url.toString(), 308);
     }
-    const page = await env.ASSETS.fetch(new URL("/", request.url));
-    return new Response(page.body, page);
+    return env.ASSETS.fetch(new Request(new URL("/", request.url), { method: request.method }));
   })
   // Static files are normally answered before the Worker runs; this covers the paths routed to
   // the Worker first and any set-up that sends everything through it.

@@ -124,7 +124,7 @@ export class EventStreamReader {
       this.raw += text;
       this.#buffer += text;
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

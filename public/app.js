@@ -1,0 +1,242 @@
+// @ts-check
+import { ApiError, ChatApi } from "./chat-api.js";
+import { EventFeed } from "./event-feed.js";
+import { MessageList } from "./message-list.js";
+
+/** @typedef {import("./event-feed.js").FeedState} FeedState */
+
+const MESSAGE_MAX_LENGTH = 1000;
+const NAME_KEY = "chat.name";
+
+/** @param {string} id */
+function element(id) {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`missing #${id}`);
+  return found;
+}
+
+const room = decodeURIComponent(/^\/r\/([^/]+)\//.exec(location.pathname)?.[1] ?? "lobby").toLowerCase();
+const tokenKey = `chat.token.${room}`;
+const api = new ChatApi(`/r/${room}`);
+const messages = new MessageList(
+  /** @type {HTMLOListElement} */ (element("messages")),
+  /** @type {HTMLButtonElement} */ (element("new-messages")),
+);
+const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
+const nameInput = /** @type {HTMLInputElement} */ (element("name-input"));
+const composer = /** @type {HTMLFormElement} */ (element("composer"));
+const messageInput = /** @type {HTMLTextAreaElement} */ (element("message-input"));
+const remaining = element("remaining");
+const notice = element("notice");
+const connection = element("connection");
+const peopleList = element("people");
+const peopleCount = element("people-count");
+const renameButton = element("rename");
+const leaveButton = element("leave");
+
+/** @type {string | undefined} */
+let myName;
+const online = new Set(/** @type {string[]} */ ([]));
+let unread = 0;
+
+element("room-name").textContent = room;
+updateTitle();
+
+const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) ?? undefined, {
+  onEvent(id, event) {
+    if (event.kind === "join") online.add(event.user);
+    if (event.kind === "leave") online.delete(event.user);
+    renderPeople();
+    const own = event.kind === "message" && event.name === myName;
+    messages.add(id, event, own);
+    if (document.hidden && event.kind === "message" && !own) {
+      unread += 1;
+      updateTitle();
+    }
+  },
+  onPresence(names) {
+    online.clear();
+    for (const name of names) online.add(name);
+    renderPeople();
+  },
+  onGap() {
+    messages.addNotice("Some earlier messages are no longer available.");
+  },
+  onState: showConnection,
+  async onRefused() {
+    // The session may have expired while the page was away: join again under the same name.
+    if (myName) await join(myName);
+  },
+});
+
+/** @param {FeedState} state */
+function showConnection(state) {
+  connection.dataset["state"] = state;
+  connection.textContent = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" }[state];
+}
+
+function renderPeople() {
+  const names = [...online].sort((a, b) => a.localeCompare(b));
+  peopleList.replaceChildren(
+    ...names.map((name) => {
+      const item = document.createElement("li");
+      item.textContent = name;
+      if (name === myName) item.classList.add("me");
+      return item;
+    }),
+  );
+  peopleCount.textContent = String(names.length);
+}
+
+function updateTitle() {
+  document.title = `${unread > 0 ? `(${unread}) ` : ""}${room} · Chat`;
+}
+
+/** @param {string} text */
+function say(text) {
+  notice.textContent = text;
+}
+
+/**
+ * Joins (or renames, or rejoins after a reload) and shows the composer.
+ * @param {string} name
+ */
+async function join(name) {
+  const previous = sessionStorage.getItem(tokenKey) ?? undefined;
+  const joined = await api.join(name, previous).catch(async (error) => {
+    // A token the room no longer knows is simply replaced by a new session.
+    if (error instanceof ApiError && error.status === 401 && previous) {
+      sessionStorage.removeItem(tokenKey);
+      return api.join(name, undefined);
+    }
+    throw error;
+  });
+  myName = joined.name;
+  localStorage.setItem(NAME_KEY, joined.name);
+  sessionStorage.setItem(tokenKey, joined.token);
+  joinForm.hidden = true;
+  composer.hidden = false;
+  renameButton.hidden = false;
+  leaveButton.hidden = false;
+  renderPeople();
+  // A stream opened before joining does not count for presence; reopen it with the session.
+  if (joined.token !== previous || !feed.lastId) feed.restart();
+  return joined;
+}
+
+function showJoinForm() {
+  joinForm.hidden = false;
+  composer.hidden = true;
+  renameButton.hidden = true;
+  leaveButton.hidden = true;
+  nameInput.value = myName ?? localStorage.getItem(NAME_KEY) ?? "";
+  nameInput.focus();
+}
+
+joinForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = nameInput.value.trim();
+  if (!name) return;
+  try {
+    await join(name);
+    say("");
+    messageInput.focus();
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error));
+    nameInput.focus();
+  }
+});
+
+function updateRemaining() {
+  const left = MESSAGE_MAX_LENGTH - [...messageInput.value].length;
+  remaining.textContent = left <= MESSAGE_MAX_LENGTH / 5 ? `${left} characters left` : "";
+  remaining.classList.toggle("over", left < 0);
+}
+
+messageInput.addEventListener("input", updateRemaining);
+messageInput.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    composer.requestSubmit();
+  }
+});
+
+composer.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = messageInput.value.trim();
+  const token = sessionStorage.getItem(tokenKey);
+  if (!text || !token) return;
+  if ([...text].length > MESSAGE_MAX_LENGTH) {
+    say(`A message is at most ${MESSAGE_MAX_LENGTH} characters.`);
+    return;
+  }
+  try {
+    await api.post(text, token);
+    messageInput.value = "";
+    updateRemaining();
+    say("");
+  } catch (error) {
+    say(describeSendError(error));
+  }
+  messageInput.focus();
+});
+
+/** @param {unknown} error */
+function describeSendError(error) {
+  if (!(error instanceof ApiError)) return String(error);
+  if (error.status === 429) {
+    return `Slow down: ${error.message}${error.retryAfter ? ` Try again in ${error.retryAfter} s.` : ""}`;
+  }
+  if (error.status === 401 || error.status === 409) {
+    showJoinForm();
+    return `${error.message}`;
+  }
+  return error.message;
+}
+
+element("share").addEventListener("click", async () => {
+  const link = new URL(`/r/${room}/`, location.href).toString();
+  try {
+    await navigator.clipboard.writeText(link);
+    say(`Link copied: ${link}`);
+  } catch {
+    say(`Share this link: ${link}`);
+  }
+});
+
+element("new-room").addEventListener("click", () => {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const name = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join("");
+  location.assign(`/r/${name}/`);
+});
+
+renameButton.addEventListener("click", showJoinForm);
+
+leaveButton.addEventListener("click", async () => {
+  const token = sessionStorage.getItem(tokenKey);
+  if (token) await api.leave(token).catch(() => undefined);
+  sessionStorage.removeItem(tokenKey);
+  myName = undefined;
+  renderPeople();
+  showJoinForm();
+  feed.restart();
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) {
+    unread = 0;
+    updateTitle();
+  }
+});
+
+feed.open();
+const remembered = localStorage.getItem(NAME_KEY);
+if (remembered) {
+  join(remembered).catch((error) => {
+    showJoinForm();
+    say(error instanceof Error ? error.message : String(error));
+  });
+} else {
+  showJoinForm();
+}

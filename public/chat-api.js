@@ -1,0 +1,92 @@
+// @ts-check
+/** Calls to the room's HTTP API. Cookies are left out: each tab holds its own token. */
+
+/** A refusal from the server, with the reason it gave. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   * @param {number | undefined} retryAfter seconds
+   */
+  constructor(status, code, message, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * @typedef {{ room: string, name: string, token: string }} Joined
+ */
+
+export class ChatApi {
+  /** @param {string} base the room's API prefix, "" for the lobby or "/r/<room>" */
+  constructor(base) {
+    this.base = base;
+  }
+
+  /**
+   * @param {string} name
+   * @param {string | undefined} token the tab's session, to rename it or rejoin after a reload
+   * @returns {Promise<Joined>}
+   */
+  join(name, token) {
+    return this.#send("POST", "/users", { name }, token);
+  }
+
+  /**
+   * @param {string} msg
+   * @param {string} token
+   * @returns {Promise<{ id: number }>}
+   */
+  post(msg, token) {
+    return this.#send("POST", "/messages", { msg }, token);
+  }
+
+  /** @param {string} token */
+  leave(token) {
+    return this.#send("DELETE", "/users", undefined, token);
+  }
+
+  /** @returns {Promise<{ name: string }[]>} */
+  users() {
+    return this.#send("GET", "/users");
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {Record<string, string>} [body]
+   * @param {string} [token]
+   */
+  async #send(method, path, body, token) {
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (body) headers["Content-Type"] = "application/json";
+    if (token) headers["Authorization"] = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(this.base + path, {
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : undefined,
+        credentials: "omit",
+      });
+    } catch {
+      throw new ApiError(0, "network", "Could not reach the server; check your connection.", undefined);
+    }
+    const payload = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get("Retry-After")) || undefined;
+      throw new ApiError(
+        response.status,
+        payload.error ?? "unknown",
+        payload.message ?? `The server answered ${response.status}.`,
+        retryAfter,
+      );
+    }
+    return payload;
+  }
+}

@@ -1,0 +1,108 @@
+// @ts-check
+/**
+ * The room's event stream, kept open. EventSource reconnects by itself after a dropped
+ * connection and sends Last-Event-ID; when the server refuses a reconnect outright the browser
+ * gives up, so the feed opens a new EventSource that names the last id in the query string.
+ * Events are passed on once each, in id order.
+ */
+
+/**
+ * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number }} ChatEvent
+ * @typedef {"connecting" | "live" | "reconnecting"} FeedState
+ * @typedef {{
+ *   onEvent: (id: number, event: ChatEvent) => void,
+ *   onPresence: (names: string[]) => void,
+ *   onGap: () => void,
+ *   onState: (state: FeedState) => void,
+ *   onRefused: () => Promise<void>,
+ * }} FeedHandlers
+ */
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30000;
+
+export class EventFeed {
+  /** @type {EventSource | undefined} */
+  #source;
+  #lastId = 0;
+  #retryMs = RETRY_MIN_MS;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #retryTimer;
+  #closed = false;
+
+  /**
+   * @param {string} base the room's API prefix
+   * @param {() => string | undefined} token the tab's session token, read at each connect
+   * @param {FeedHandlers} handlers
+   */
+  constructor(base, token, handlers) {
+    this.base = base;
+    this.token = token;
+    this.handlers = handlers;
+  }
+
+  get lastId() {
+    return this.#lastId;
+  }
+
+  open() {
+    this.#closed = false;
+    this.#connect(this.#lastId === 0 ? "connecting" : "reconnecting");
+  }
+
+  /** Reconnects now, e.g. after joining, so the stream counts for the new participant. */
+  restart() {
+    this.close();
+    this.open();
+  }
+
+  close() {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#source?.close();
+    this.#source = undefined;
+  }
+
+  /** @param {FeedState} state */
+  #connect(state) {
+    this.handlers.onState(state);
+    const url = new URL(`${this.base}/stream`, location.href);
+    const token = this.token();
+    if (token) url.searchParams.set("token", token);
+    if (this.#lastId > 0) url.searchParams.set("lastEventId", String(this.#lastId));
+    const source = new EventSource(url);
+    this.#source = source;
+
+    source.onopen = () => {
+      this.#retryMs = RETRY_MIN_MS;
+      this.handlers.onState("live");
+    };
+    source.onmessage = (message) => {
+      const id = Number(message.lastEventId);
+      if (!Number.isSafeInteger(id) || id <= this.#lastId) return;
+      this.#lastId = id;
+      this.handlers.onEvent(id, JSON.parse(message.data));
+    };
+    source.addEventListener("presence", (message) => {
+      const { users } = JSON.parse(/** @type {MessageEvent} */ (message).data);
+      this.handlers.onPresence(users.map((/** @type {{ name: string }} */ user) => user.name));
+    });
+    source.addEventListener("gap", () => this.handlers.onGap());
+    source.onerror = () => {
+      if (this.#closed || source !== this.#source) return;
+      if (source.readyState === EventSource.CONNECTING) {
+        this.handlers.onState("reconnecting");
+        return;
+      }
+      // The browser gave up: the server answered with an error status (an expired session,
+      // a full room). Let the page renew its session, then try again ourselves, backing off.
+      source.close();
+      this.handlers.onState("reconnecting");
+      this.#retryTimer = setTimeout(async () => {
+        await this.handlers.onRefused().catch(() => undefined);
+        if (!this.#closed) this.#connect("reconnecting");
+      }, this.#retryMs);
+      this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    };
+  }
+}
