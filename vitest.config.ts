@@ -14,14 +14,32 @@ const testVars = {
 };
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: testVars },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/browser/**"],
+    projects: [
+      {
+        // Unit and integration tests inside workerd, through the Worker's own fetch.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: testVars },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+        },
+      },
+      {
+        // End-to-end tests against a real `wrangler dev`, from Node.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
