@@ -181,6 +181,7 @@ export class ChatRoom extends DurableObject<Env> {
       if (now - seen < this.#config.presenceGraceMs) continue;
       this.#sessions.save({ ...session, online: false, seenAt: seen });
       this.#lastSeen.delete(session.token);
+      this.#rateLimiter.forget(session.token);
       this.#publish(leaveEvent(session.name, now));
     }
     this.#sessions.expire(now - this.#config.sessionTtlMs);

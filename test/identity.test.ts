@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, say, sayOk } from "./helpers/chat-client";
 
@@ -124,7 +125,6 @@ describe("identity", () => {
     const room = freshRoom();
     const plain = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     expect(plain.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax$/);
-    const { SELF } = await import("cloudflare:test");
     const secure = await SELF.fetch(`https://chat.test${roomPath(room)}/users`, { method: "POST", ...form({ name: "bob" }) });
     expect(secure.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
   });

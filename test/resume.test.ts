@@ -1,6 +1,7 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
+import { EventStreamReader } from "./helpers/event-stream";
 import { call, freshRoom, joinAs, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
 
 describe("resuming with Last-Event-ID", () => {
@@ -40,7 +41,6 @@ describe("resuming with Last-Event-ID", () => {
     const alice = await joinAs(room, "alice");
     const ids = [await sayOk(alice, "one"), await sayOk(alice, "two"), await sayOk(alice, "three")];
     const response = await call(`${roomPath(room)}/stream?lastEventId=${ids[0]}`);
-    const { EventStreamReader } = await import("./helpers/event-stream");
     const reader = new EventStreamReader(response);
     const replay = await reader.chatUntil((data) => data.msg === "three");
     expect(replay.map((event) => event.data.msg)).toEqual(["two", "three"]);
