@@ -170,12 +170,16 @@ composer.addEventListener("submit", async (event) => {
     say(`A message is at most ${MESSAGE_MAX_LENGTH} characters.`);
     return;
   }
+  // Cleared at once so the next message can be typed while this one is on its way.
+  messageInput.value = "";
+  updateRemaining();
   try {
     await api.post(text, token);
-    messageInput.value = "";
-    updateRemaining();
     say("");
   } catch (error) {
+    // Refused: give the text back, unless something new has been typed since.
+    if (!messageInput.value) messageInput.value = text;
+    updateRemaining();
     say(describeSendError(error));
   }
   messageInput.focus();

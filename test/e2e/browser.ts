@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+/**
+ * Starts headless Chromium. A missing browser is a failure, never a skip: the client is only
+ * tested if this runs.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium was not found at ${CHROMIUM_PATH}. The browser tests need it: ` +
+        "install Debian's package with `apt-get install chromium`, or set CHROMIUM_PATH.",
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      // Without these Chromium dials out at start, which a closed network refuses.
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A person: their own browser context (own storage and cookies) and one page. */
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Errors the page threw or logged, which a test expects to be empty. */
+  errors: string[];
+}
+
+export async function newPerson(browser: Browser, baseUrl: string, width = 900, height = 640): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  watch(page, errors);
+  return { context, page, errors };
+}
+
+/** Collects what a page throws or logs as an error. */
+export function watch(page: Page, errors: string[]): void {
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("dialog", (dialog) => {
+    errors.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+}
+
+/** Opens a room's page and joins it under `name` with the page's own form. */
+export async function joinRoom(person: Person, room: string, name: string): Promise<void> {
+  const { page } = person;
+  await page.goto(`/r/${room}/`);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByRole("button", { name: "Join" }).click();
+  await page.getByLabel("Message", { exact: true }).waitFor();
+  await page.locator("#connection[data-state=live]").waitFor();
+}
+
+/** Types a message and sends it with Enter, as a person would. */
+export async function send(person: Person, text: string): Promise<void> {
+  const input = person.page.getByLabel("Message", { exact: true });
+  await input.fill(text);
+  await input.press("Enter");
+}
+
+/** The texts of the chat messages shown, in order. */
+export async function shownMessages(page: Page): Promise<string[]> {
+  return page.locator("#messages .message .text").allTextContents();
+}

@@ -1,0 +1,188 @@
+import { mkdirSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { joinRoom, launchBrowser, newPerson, send, shownMessages, type Person } from "./browser";
+import { startDevServer, type DevServer } from "./dev-server";
+
+// Short presence timings so a closed page is noticed within the test.
+const GRACE_SECONDS = 2;
+const HEARTBEAT_SECONDS = 1;
+
+let server: DevServer;
+let browser: Browser;
+const people: Person[] = [];
+let roomCounter = 0;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([
+    startDevServer({
+      PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS),
+      HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
+      RECONNECT_DELAY_MS: "500",
+    }),
+    launchBrowser(),
+  ]);
+});
+
+afterEach(async () => {
+  for (const person of people.splice(0)) {
+    expect(person.errors).toEqual([]);
+    await person.context.close();
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function person(width?: number, height?: number): Promise<Person> {
+  const created = await newPerson(browser, server.url, width, height);
+  people.push(created);
+  return created;
+}
+
+function room(label = "page"): string {
+  roomCounter += 1;
+  return `${label}-${roomCounter}-${Date.now().toString(36)}`;
+}
+
+describe("the chat page", () => {
+  it("lets two people in one room see each other's messages, in order, within a second", async () => {
+    const here = room("lunch");
+    const alice = await person(1000, 640);
+    const bob = await person(1000, 640);
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+
+    await send(alice, "Hi Bob! Are we still on for lunch?");
+    await bob.page.getByText("Are we still on for lunch?").waitFor({ timeout: 1000 });
+    await send(bob, "Yes, 12:30 at the usual place.");
+    await alice.page.getByText("12:30 at the usual place").waitFor({ timeout: 1000 });
+    await send(alice, "Perfect, see you there.");
+    await bob.page.getByText("see you there").waitFor({ timeout: 1000 });
+
+    const expected = ["Hi Bob! Are we still on for lunch?", "Yes, 12:30 at the usual place.", "Perfect, see you there."];
+    expect(await shownMessages(alice.page)).toEqual(expected);
+    expect(await shownMessages(bob.page)).toEqual(expected);
+    // Own messages are told apart, and both people are listed as online.
+    await expect.poll(() => alice.page.locator("#messages .message.own .text").allTextContents()).toEqual([
+      expected[0],
+      expected[2],
+    ]);
+    expect(await alice.page.locator("#people li").allTextContents()).toEqual(["alice", "bob"]);
+
+    mkdirSync("test-results", { recursive: true });
+    await alice.page.screenshot({ path: process.env["SCREENSHOT_PATH"] ?? "test-results/two-people-chatting.png" });
+  });
+
+  it("shows the history after a reload, each message once", async () => {
+    const here = room();
+    const alice = await person();
+    await joinRoom(alice, here, "alice");
+    for (const text of ["first", "second", "third"]) {
+      await send(alice, text);
+      await alice.page.getByText(text, { exact: true }).waitFor();
+    }
+    await alice.page.reload();
+    await alice.page.locator("#connection[data-state=live]").waitFor();
+    await alice.page.getByText("third", { exact: true }).waitFor();
+    expect(await shownMessages(alice.page)).toEqual(["first", "second", "third"]);
+    // The reload kept the session: the composer is there without joining again.
+    await expect.poll(() => alice.page.getByLabel("Message", { exact: true }).isVisible()).toBe(true);
+  });
+
+  it("shows markup in a message as text and creates no element from it", async () => {
+    const here = room();
+    const alice = await person();
+    const bob = await person();
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "<b>bob</b>");
+    const attack = "<img src=x onerror=alert(1)>";
+    await send(bob, attack);
+    await alice.page.getByText(attack).waitFor();
+    expect(await shownMessages(alice.page)).toEqual([attack]);
+    expect(await alice.page.locator("#messages img, #messages b, #people b").count()).toBe(0);
+    expect(await alice.page.locator("#people li").allTextContents()).toContain("<b>bob</b>");
+  });
+
+  it("shows a person whose page closed as gone within the grace period", async () => {
+    const here = room();
+    const alice = await person();
+    const bob = await person();
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    await alice.page.locator("#people li", { hasText: "bob" }).waitFor();
+
+    await bob.page.close();
+    const limit = (GRACE_SECONDS + HEARTBEAT_SECONDS * 2 + 2) * 1000;
+    await alice.page.getByText("bob left").waitFor({ timeout: limit });
+    expect(await alice.page.locator("#people li").allTextContents()).toEqual(["alice"]);
+  });
+
+  it("copies a room link that opens the same room in a new browser", async () => {
+    const here = room();
+    const alice = await person();
+    await joinRoom(alice, here, "alice");
+    await send(alice, "meet me here");
+    await alice.page.getByText("meet me here").waitFor();
+    await alice.page.getByRole("button", { name: "Copy room link" }).click();
+    const link = await alice.page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toBe(`${server.url}/r/${here}/`);
+
+    const carol = await person();
+    await carol.page.goto(link);
+    await expect.poll(() => carol.page.locator("#room-name").textContent()).toBe(here);
+    await carol.page.getByText("meet me here").waitFor();
+  });
+
+  it("makes a new room with a random name", async () => {
+    const alice = await person();
+    await alice.page.goto("/");
+    await alice.page.getByRole("button", { name: "New room" }).click();
+    await alice.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
+    expect(await alice.page.title()).toMatch(/^[a-z0-9]{12} · Chat$/);
+  });
+
+  it("tells the sender about a 429 and keeps the text", async () => {
+    const here = room();
+    const alice = await person();
+    await joinRoom(alice, here, "alice");
+    const input = alice.page.getByLabel("Message", { exact: true });
+    // A burst of 10, then 5 a second: sending as fast as the page answers soon hits the limit.
+    let refused: string | undefined;
+    for (let i = 0; i < 60 && refused === undefined; i++) {
+      await input.fill(`rapid ${i}`);
+      const [response] = await Promise.all([
+        alice.page.waitForResponse((r) => r.url().endsWith("/messages")),
+        input.press("Enter"),
+      ]);
+      if (response.status() === 429) refused = `rapid ${i}`;
+    }
+    expect(refused).toBeDefined();
+    await expect.poll(() => alice.page.locator("#notice").textContent()).toMatch(/too fast/);
+    expect(await input.inputValue()).toBe(refused);
+    expect(await shownMessages(alice.page)).not.toContain(refused);
+    // Chromium logs every refused request; that one was the point of the test.
+    const unexpected = alice.errors.filter((error) => !/status of 429/.test(error));
+    alice.errors.splice(0, alice.errors.length, ...unexpected);
+  });
+
+  it("shows the remaining length before the server would refuse", async () => {
+    const alice = await person();
+    await joinRoom(alice, room(), "alice");
+    await alice.page.getByLabel("Message", { exact: true }).fill("x".repeat(990));
+    await expect.poll(() => alice.page.locator("#remaining").textContent()).toBe("10 characters left");
+  });
+
+  it("asks for a name in the page and remembers it for next time", async () => {
+    const here = room();
+    const alice = await person();
+    await joinRoom(alice, here, "alice");
+    const again = await alice.context.newPage();
+    await again.goto(`/r/${room()}/`);
+    await again.locator("#connection[data-state=live]").waitFor();
+    await expect.poll(() => again.locator("#people li.me").textContent()).toBe("alice");
+    await again.close();
+  });
+});
