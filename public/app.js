@@ -71,7 +71,7 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
 
 /** @param {FeedState} state */
 function showConnection(state) {
-  connection.dataset["state"] = state;
+  connection.dataset.state = state;
   connection.textContent = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" }[state];
 }
 

@@ -65,7 +65,7 @@ export class ChatApi {
     /** @type {Record<string, string>} */
     const headers = {};
     if (body) headers["Content-Type"] = "application/json";
-    if (token) headers["Authorization"] = `Bearer ${token}`;
+    if (token) headers.Authorization = `Bearer ${token}`;
     let response;
     try {
       response = await fetch(this.base + path, {

@@ -2,9 +2,9 @@ import type { ChatRoom } from "./chat-room";
 import { readConfig } from "./config";
 import { readFields, requiredField, stringField } from "./request-body";
 import { json } from "./responses";
-import { fail, FailureError, unwrap } from "./result";
+import { FailureError, fail, unwrap } from "./result";
 import { PENDING_TOKEN_HEADER, toRoomRequest } from "./room-stream";
-import { clearedSessionCookie, presentedToken, sessionCookie, type PresentedToken } from "./session-token";
+import { clearedSessionCookie, type PresentedToken, presentedToken, sessionCookie } from "./session-token";
 import { parseDisplayName, parseEventId, parseMessageText } from "./validate";
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
@@ -61,9 +61,7 @@ export async function leave(request: Request, env: Env, roomName: string): Promi
   const fields = await readFields(request);
   const query = new URL(request.url).searchParams;
   const claimed = query.get("username") ?? stringField(fields, "username") ?? stringField(fields, "name");
-  const left = unwrap(
-    await room(env, roomName).leave({ token: requireToken(presented), name: claimed?.trim() }),
-  );
+  const left = unwrap(await room(env, roomName).leave({ token: requireToken(presented), name: claimed?.trim() }));
   return json({ room: roomName, name: left.name }, 200, {
     "Set-Cookie": clearedSessionCookie(roomName, isHttps(request)),
   });
@@ -76,9 +74,7 @@ export async function postMessage(request: Request, env: Env, roomName: string):
   const msg = parseMessageText(requiredField(fields, "msg"), config.messageMaxLength);
   const claimed = stringField(fields, "name");
   const presented = presentedToken(request, roomName);
-  const posted = unwrap(
-    await room(env, roomName).post({ token: requireToken(presented), msg, name: claimed?.trim() }),
-  );
+  const posted = unwrap(await room(env, roomName).post({ token: requireToken(presented), msg, name: claimed?.trim() }));
   return json({ id: posted.id }, 201);
 }
 

@@ -1,14 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { joinEvent, leaveEvent, messageEvent, type ChatEvent } from "./chat-event";
-import { readConfig, type RoomConfig } from "./config";
+import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
+import { type RoomConfig, readConfig } from "./config";
 import { EventLog, type StoredEvent } from "./event-log";
 import { RateLimiter } from "./rate-limit";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
-import { fromRoomRequest, PENDING_TOKEN_HEADER, STREAM_HEADERS, type SubscribeRequest } from "./room-stream";
-import { SessionStore, type Session } from "./session-store";
+import { fromRoomRequest, PENDING_TOKEN_HEADER, STREAM_HEADERS } from "./room-stream";
+import { type Session, SessionStore } from "./session-store";
 import { encodeComment, encodeMessage, encodeRetry } from "./sse";
-import { Subscribers, type Subscriber } from "./subscribers";
+import { type Subscriber, Subscribers } from "./subscribers";
 import { newToken } from "./token";
 
 export interface Joined {
@@ -51,9 +51,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#config = readConfig(env);
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
     this.#sessions = new SessionStore(ctx.storage.sql);
-    this.#subscribers = new Subscribers(this.#config.maxBacklogBytes, (subscriber) =>
-      this.#streamClosed(subscriber),
-    );
+    this.#subscribers = new Subscribers(this.#config.maxBacklogBytes, (subscriber) => this.#streamClosed(subscriber));
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
     // Streams do not survive a restart, so everyone online is counted from now: clients
     // reconnecting within the grace period are not announced as having left.
@@ -215,7 +213,8 @@ export class ChatRoom extends DurableObject<Env> {
           data: JSON.stringify({ lastEventId, oldestId: oldest, latestId: this.#log.lastId }),
         });
       }
-      history = lastEventId > this.#log.lastId ? this.#log.latest(this.#config.historyOnConnect) : this.#log.after(lastEventId);
+      history =
+        lastEventId > this.#log.lastId ? this.#log.latest(this.#config.historyOnConnect) : this.#log.after(lastEventId);
     }
     for (const event of history) text += encodeMessage({ id: event.id, data: event.data });
     return text;

@@ -20,9 +20,8 @@ export class EventLog {
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       data TEXT NOT NULL
     )`);
-    this.#lastId = sql.exec<{ seq: number }>(
-      "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
-    ).toArray()[0]?.seq ?? 0;
+    this.#lastId =
+      sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").toArray()[0]?.seq ?? 0;
   }
 
   /** Id of the newest event ever stored, 0 when there has been none. */
@@ -32,9 +31,7 @@ export class EventLog {
 
   /** Stores an event, drops what falls out of retention, and returns the new id. */
   append(data: string): number {
-    const { id } = this.#sql
-      .exec<{ id: number }>("INSERT INTO events (data) VALUES (?) RETURNING id", data)
-      .one();
+    const { id } = this.#sql.exec<{ id: number }>("INSERT INTO events (data) VALUES (?) RETURNING id", data).one();
     this.#sql.exec("DELETE FROM events WHERE id <= ?", id - this.#retained);
     this.#lastId = id;
     return id;

@@ -1,7 +1,7 @@
-import { Router, type IRequest } from "itty-router";
+import { type IRequest, Router } from "itty-router";
 import { join, leave, listUsers, openStream, postMessage } from "./api";
 import { failureResponse } from "./responses";
-import { fail, FailureError } from "./result";
+import { FailureError, fail } from "./result";
 import { assertSameOrigin } from "./same-origin";
 import { DEFAULT_ROOM, parseRoomName } from "./validate";
 
@@ -22,7 +22,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
 const PREFIXES = ["", "/r/:room"];
 
 function roomOf(request: IRequest): string {
-  const raw = request.params["room"];
+  const raw = request.params.room;
   return raw === undefined ? DEFAULT_ROOM : parseRoomName(raw);
 }
 
@@ -75,4 +75,3 @@ router
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;
-

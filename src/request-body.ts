@@ -1,5 +1,5 @@
 import { MAX_BODY_BYTES } from "./config";
-import { fail, FailureError } from "./result";
+import { FailureError, fail } from "./result";
 
 /** The fields of a request body, whether it came as a form or as JSON. */
 export type Fields = ReadonlyMap<string, unknown>;

@@ -1,4 +1,4 @@
-import { fail, FailureError } from "./result";
+import { FailureError, fail } from "./result";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

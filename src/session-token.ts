@@ -1,4 +1,4 @@
-import { fail, FailureError } from "./result";
+import { FailureError, fail } from "./result";
 import { TOKEN_PATTERN } from "./token";
 
 /** Where a request's session token came from; a token the client names explicitly is checked strictly. */

@@ -22,7 +22,7 @@ export function encodeMessage(message: SseMessage): string {
   if (message.id !== undefined) frame += `id: ${singleLine("id", String(message.id))}\n`;
   if (message.retry !== undefined) frame += `retry: ${retryValue(message.retry)}\n`;
   for (const line of message.data.split(LINE_BREAK)) frame += `data: ${line}\n`;
-  return frame + "\n";
+  return `${frame}\n`;
 }
 
 /** Frames a `retry:` field alone: it sets the reconnection delay and dispatches no event. */

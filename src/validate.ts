@@ -1,4 +1,4 @@
-import { fail, FailureError } from "./result";
+import { FailureError, fail } from "./result";
 
 /** The room the original chat's root endpoints act on. */
 export const DEFAULT_ROOM = "lobby";

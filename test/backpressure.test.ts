@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { freshRoom, joinAs, openStream, sayOk } from "./helpers/chat-client";
+import { freshRoom, joinAs, nth, openStream, sayOk } from "./helpers/chat-client";
 
 // The tests run with MAX_BACKLOG_BYTES = 65536.
 const BOUND = 65536;
@@ -21,7 +21,7 @@ describe("a subscriber that stops reading", () => {
     let sentBytes = 0;
     let cutAfterBytes: number | undefined;
     for (let i = 0; i < 300 && cutAfterBytes === undefined; i++) {
-      const writer = writers[i % writers.length]!;
+      const writer = nth(writers, i);
       // Each post is answered and seen by the reading subscriber before the next is sent:
       // a broadcast that waited on the stalled stream would stop this loop.
       const id = await sayOk(writer, `${i} ${text}`);

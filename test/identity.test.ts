@@ -2,11 +2,18 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, say, sayOk } from "./helpers/chat-client";
 
-function postAs(room: string, init: { cookie?: string; token?: string; fields: Record<string, string> }): Promise<Response> {
+function postAs(
+  room: string,
+  init: { cookie?: string; token?: string; fields: Record<string, string> },
+): Promise<Response> {
   const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded" });
   if (init.cookie !== undefined) headers.set("Cookie", init.cookie);
   if (init.token !== undefined) headers.set("Authorization", `Bearer ${init.token}`);
-  return call(`${roomPath(room)}/messages`, { method: "POST", headers, body: new URLSearchParams(init.fields).toString() });
+  return call(`${roomPath(room)}/messages`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(init.fields).toString(),
+  });
 }
 
 describe("identity", () => {
@@ -81,7 +88,9 @@ describe("identity", () => {
     await sayOk(tabOne, "from alice");
     await sayOk(tabTwo, "from bob");
     const events = await reader.chatUntil((data) => data.msg === "from bob");
-    expect(events.filter((event) => event.data.kind === "message").map((event) => [event.data.name, event.data.msg])).toEqual([
+    expect(
+      events.filter((event) => event.data.kind === "message").map((event) => [event.data.name, event.data.msg]),
+    ).toEqual([
       ["alice", "from alice"],
       ["bob", "from bob"],
     ]);
@@ -99,7 +108,11 @@ describe("identity", () => {
     });
     expect(renamed.status).toBe(200);
     const events = await reader.chatUntil((data) => data.msg === "add user : alicia");
-    expect(events.map((event) => event.data.msg)).toEqual(["add user : alice", "left user : alice", "add user : alicia"]);
+    expect(events.map((event) => event.data.msg)).toEqual([
+      "add user : alice",
+      "left user : alice",
+      "add user : alicia",
+    ]);
     expect(await (await say(alice, "as alicia")).json()).toHaveProperty("id");
     await reader.cancel();
   });
@@ -125,7 +138,10 @@ describe("identity", () => {
     const room = freshRoom();
     const plain = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     expect(plain.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax$/);
-    const secure = await SELF.fetch(`https://chat.test${roomPath(room)}/users`, { method: "POST", ...form({ name: "bob" }) });
+    const secure = await SELF.fetch(`https://chat.test${roomPath(room)}/users`, {
+      method: "POST",
+      ...form({ name: "bob" }),
+    });
     expect(secure.headers.get("Set-Cookie")).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
   });
 });

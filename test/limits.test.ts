@@ -90,7 +90,7 @@ describe("bodies", () => {
   });
 
   it("refuses a streamed body over 16 KiB that declares no length", async () => {
-    const chunk = new TextEncoder().encode("name=" + "x".repeat(17 * 1024));
+    const chunk = new TextEncoder().encode(`name=${"x".repeat(17 * 1024)}`);
     const body = new ReadableStream({
       start(controller) {
         controller.enqueue(chunk);
@@ -134,9 +134,12 @@ describe("bodies", () => {
 });
 
 describe("paths and methods", () => {
-  it.each(["/nope", "/api/stream", "/r/lobby/nope", "/r/", "/messages/1"])("answers %s with a JSON 404", async (path) => {
-    await expectError(await call(path), 404, "not_found");
-  });
+  it.each(["/nope", "/api/stream", "/r/lobby/nope", "/r/", "/messages/1"])(
+    "answers %s with a JSON 404",
+    async (path) => {
+      await expectError(await call(path), 404, "not_found");
+    },
+  );
 
   it.each([
     ["PUT", "/messages", "POST"],
@@ -177,7 +180,8 @@ describe("rate limit", () => {
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(201));
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect(Number(limited?.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
-    await expectError(limited!, 429, "rate_limited");
+    if (!limited) throw new Error("no response was limited");
+    await expectError(limited, 429, "rate_limited");
     // Another participant is not affected.
     expect((await say(bob, "unaffected")).status).toBe(201);
     const { reader } = await openStream(room, { lastEventId: 0 });

@@ -105,8 +105,9 @@ describe("presence", () => {
     const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     const cookie = cookieFrom(joined);
     await call(`${roomPath(room)}/users`, { method: "DELETE", headers: { Cookie: cookie } });
-    const sessions = await runInDurableObject(env.CHAT_ROOM.getByName(room), (_: ChatRoom, state) =>
-      state.storage.sql.exec("SELECT COUNT(*) AS n FROM sessions").one()["n"],
+    const sessions = await runInDurableObject(
+      env.CHAT_ROOM.getByName(room),
+      (_: ChatRoom, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM sessions").one().n,
     );
     expect(sessions).toBe(0);
     const posted = await call(`${roomPath(room)}/messages`, {

@@ -1,8 +1,8 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
+import { call, freshRoom, joinAs, nth, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
 import { EventStreamReader } from "./helpers/event-stream";
-import { call, freshRoom, joinAs, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
 
 describe("resuming with Last-Event-ID", () => {
   it("replays exactly the events after the id, then continues live, while messages keep arriving", async () => {
@@ -33,7 +33,9 @@ describe("resuming with Last-Event-ID", () => {
     const replayed = seen.slice(6);
     expect(replayed[0]).toBe((seen[5] ?? 0) + 1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBe((seen[i - 1] ?? 0) + 1);
-    expect(acknowledged.filter((id) => id <= (seen.at(-1) ?? 0)).every((id) => seen.includes(id) || id < (seen[0] ?? 0))).toBe(true);
+    expect(
+      acknowledged.filter((id) => id <= (seen.at(-1) ?? 0)).every((id) => seen.includes(id) || id < (seen[0] ?? 0)),
+    ).toBe(true);
   });
 
   it("takes the id from a lastEventId query parameter on a first connect", async () => {
@@ -59,9 +61,11 @@ describe("resuming with Last-Event-ID", () => {
 
   it("says so before the replay when the id is older than what is retained", async () => {
     const room = freshRoom();
-    const people = await Promise.all(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"].map((name) => joinAs(room, name)));
+    const people = await Promise.all(
+      ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"].map((name) => joinAs(room, name)),
+    );
     let last = 0;
-    for (let i = 0; i < 100; i++) last = await sayOk(people[i % people.length]!, `m${i}`);
+    for (let i = 0; i < 100; i++) last = await sayOk(nth(people, i), `m${i}`);
     const { reader } = await openStream(room, { lastEventId: 1 });
     let event = await reader.next();
     while (event.event === "presence") event = await reader.next();

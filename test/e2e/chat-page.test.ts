@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { joinRoom, launchBrowser, newPerson, send, shownMessages, type Person } from "./browser";
-import { startDevServer, type DevServer } from "./dev-server";
+import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+import { type DevServer, startDevServer } from "./dev-server";
 
 // Short presence timings so a closed page is noticed within the test.
 const GRACE_SECONDS = 2;
@@ -62,18 +62,21 @@ describe("the chat page", () => {
     await send(alice, "Perfect, see you there.");
     await bob.page.getByText("see you there").waitFor({ timeout: 1000 });
 
-    const expected = ["Hi Bob! Are we still on for lunch?", "Yes, 12:30 at the usual place.", "Perfect, see you there."];
+    const expected = [
+      "Hi Bob! Are we still on for lunch?",
+      "Yes, 12:30 at the usual place.",
+      "Perfect, see you there.",
+    ];
     expect(await shownMessages(alice.page)).toEqual(expected);
     expect(await shownMessages(bob.page)).toEqual(expected);
     // Own messages are told apart, and both people are listed as online.
-    await expect.poll(() => alice.page.locator("#messages .message.own .text").allTextContents()).toEqual([
-      expected[0],
-      expected[2],
-    ]);
+    await expect
+      .poll(() => alice.page.locator("#messages .message.own .text").allTextContents())
+      .toEqual([expected[0], expected[2]]);
     expect(await alice.page.locator("#people li").allTextContents()).toEqual(["alice", "bob"]);
 
     mkdirSync("test-results", { recursive: true });
-    await alice.page.screenshot({ path: process.env["SCREENSHOT_PATH"] ?? "test-results/two-people-chatting.png" });
+    await alice.page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/two-people-chatting.png" });
   });
 
   it("shows the history after a reload, each message once", async () => {

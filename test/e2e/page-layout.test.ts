@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinRoom, launchBrowser, newPerson, send, watch } from "./browser";
-import { startDevServer, type DevServer } from "./dev-server";
+import { type DevServer, startDevServer } from "./dev-server";
 
 let server: DevServer;
 let browser: Browser;
@@ -34,7 +34,11 @@ describe("the chat page's shape", () => {
   });
 
   it("fits a phone's screen without sideways scrolling", async () => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 375, height: 700 }, isMobile: true });
+    const context = await browser.newContext({
+      baseURL: server.url,
+      viewport: { width: 375, height: 700 },
+      isMobile: true,
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     watch(page, errors);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevServer, type DevServer } from "./dev-server";
+import { type DevServer, startDevServer } from "./dev-server";
 import { readEvents } from "./sse-client";
 
 let server: DevServer;
@@ -60,17 +60,20 @@ describe("the original client's flow against wrangler dev", () => {
     expect((await send("DELETE", "/users?username=alice")).status).toBe(200);
 
     const received = await events.until((event) => event.data.includes("left user : alice"), 5000);
-    const chat = received.filter((event) => event.event === "message").map((event) => ({
-      id: Number(event.id),
-      ...(JSON.parse(event.data) as { name: string; msg: string }),
-    }));
+    const chat = received
+      .filter((event) => event.event === "message")
+      .map((event) => ({
+        id: Number(event.id),
+        ...(JSON.parse(event.data) as { name: string; msg: string }),
+      }));
     expect(chat.map(({ name, msg }) => ({ name, msg }))).toEqual([
       { name: "", msg: "add user : alice" },
       { name: "alice", msg: "hi" },
       { name: "", msg: "left user : alice" },
     ]);
-    expect(chat[0]!.id).toBeLessThan(chat[1]!.id);
-    expect(chat[1]!.id).toBeLessThan(chat[2]!.id);
+    const [join, message, leave] = chat.map((event) => event.id);
+    expect(join).toBeLessThan(message ?? 0);
+    expect(message).toBeLessThan(leave ?? 0);
     await events.close();
   });
 

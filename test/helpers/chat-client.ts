@@ -85,3 +85,10 @@ export function cookieFrom(response: Response): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The `i`-th item of a list taken round and round, for spreading posts over participants. */
+export function nth<T>(items: readonly T[], i: number): T {
+  const item = items[i % items.length];
+  if (item === undefined) throw new Error("empty list");
+  return item;
+}
