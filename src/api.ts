@@ -1,10 +1,17 @@
 import type { ChatRoom } from "./chat-room";
 import { readConfig } from "./config";
-import { readFields, requiredField, stringField } from "./request-body";
+import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { json } from "./responses";
 import { FailureError, fail, unwrap } from "./result";
 import { PENDING_TOKEN_HEADER, toRoomRequest } from "./room-stream";
-import { clearedSessionCookie, type PresentedToken, presentedToken, sessionCookie } from "./session-token";
+import {
+  clearedPendingCookie,
+  clearedSessionCookie,
+  pendingCookie,
+  presentedPendingToken,
+  presentedToken,
+  sessionCookie,
+} from "./session-token";
 import { parseDisplayName, parseEventId, parseMessageText } from "./validate";
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
@@ -15,29 +22,46 @@ function isHttps(request: Request): boolean {
   return new URL(request.url).protocol === "https:";
 }
 
-function requireToken(presented: PresentedToken | undefined): string {
+function cookieMaxAge(env: Env): number {
+  return Math.floor(readConfig(env).sessionTtlMs / 1000);
+}
+
+/** The caller's session token; without one, nothing else about the request matters. */
+function requireToken(request: Request, roomName: string): string {
+  const presented = presentedToken(request, roomName);
   if (!presented) throw new FailureError(fail(401, "not_joined", "Join the room first."));
   return presented.token;
+}
+
+/** A name the caller claims to act as; an empty one is no claim, as in the original client's forms. */
+function claimedName(value: string | null | undefined): string | undefined {
+  const name = value?.trim();
+  return name ? name : undefined;
 }
 
 /** `GET /stream`: the room's events, resuming after `Last-Event-ID` when the client sends one. */
 export async function openStream(request: Request, env: Env, roomName: string): Promise<Response> {
   const presented = presentedToken(request, roomName);
+  const pending = presentedPendingToken(request, roomName);
   const rawId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
   const response = await room(env, roomName).fetch(
     toRoomRequest({
       token: presented?.token,
       strict: presented !== undefined && presented.source !== "cookie",
+      pendingToken: pending,
       lastEventId: rawId === null || rawId === "" ? undefined : parseEventId(rawId),
     }),
   );
   if (!response.ok) return response;
   const headers = new Headers(response.headers);
-  const pendingToken = headers.get(PENDING_TOKEN_HEADER);
-  if (pendingToken !== null) {
-    headers.delete(PENDING_TOKEN_HEADER);
-    const maxAge = Math.floor(readConfig(env).sessionTtlMs / 1000);
-    headers.set("Set-Cookie", sessionCookie(roomName, pendingToken, isHttps(request), maxAge));
+  const newPending = headers.get(PENDING_TOKEN_HEADER);
+  headers.delete(PENDING_TOKEN_HEADER);
+  if (newPending !== null) {
+    // Its own cookie, so that it can never overwrite a session cookie set by a join in flight.
+    headers.append("Set-Cookie", pendingCookie(roomName, newPending, isHttps(request), cookieMaxAge(env)));
+  } else if (presented?.source === "cookie" && pending === undefined) {
+    // An active reader's session cookie is renewed, so it outlives the session's idle expiry.
+    headers.append("Set-Cookie", sessionCookie(roomName, presented.token, isHttps(request), cookieMaxAge(env)));
   }
   return new Response(response.body, { status: response.status, headers });
 }
@@ -47,21 +71,26 @@ export async function join(request: Request, env: Env, roomName: string): Promis
   const config = readConfig(env);
   const fields = await readFields(request);
   const name = parseDisplayName(requiredField(fields, "name"), config.nameMaxLength);
-  const presented = presentedToken(request, roomName);
-  const joined = unwrap(await room(env, roomName).join({ name, token: presented?.token }));
-  const cookie = sessionCookie(roomName, joined.token, isHttps(request), Math.floor(config.sessionTtlMs / 1000));
-  return json({ room: roomName, name: joined.name, token: joined.token }, joined.created ? 201 : 200, {
-    "Set-Cookie": cookie,
-  });
+  const joined = unwrap(
+    await room(env, roomName).join({
+      name,
+      token: presentedToken(request, roomName)?.token,
+      pendingToken: presentedPendingToken(request, roomName),
+    }),
+  );
+  const headers = new Headers();
+  headers.append("Set-Cookie", sessionCookie(roomName, joined.token, isHttps(request), cookieMaxAge(env)));
+  headers.append("Set-Cookie", clearedPendingCookie(roomName, isHttps(request)));
+  return json({ room: roomName, name: joined.name, token: joined.token }, joined.created ? 201 : 200, headers);
 }
 
 /** `DELETE /users`: leave. The original client names itself as `username`, in the query string or the body. */
 export async function leave(request: Request, env: Env, roomName: string): Promise<Response> {
-  const presented = presentedToken(request, roomName);
-  const fields = await readFields(request);
-  const query = new URL(request.url).searchParams;
-  const claimed = query.get("username") ?? stringField(fields, "username") ?? stringField(fields, "name");
-  const left = unwrap(await room(env, roomName).leave({ token: requireToken(presented), name: claimed?.trim() }));
+  const token = requireToken(request, roomName);
+  const fields = await optionalFields(request);
+  const claimed =
+    new URL(request.url).searchParams.get("username") ?? stringField(fields, "username") ?? stringField(fields, "name");
+  const left = unwrap(await room(env, roomName).leave({ token, name: claimedName(claimed) }));
   return json({ room: roomName, name: left.name }, 200, {
     "Set-Cookie": clearedSessionCookie(roomName, isHttps(request)),
   });
@@ -69,16 +98,25 @@ export async function leave(request: Request, env: Env, roomName: string): Promi
 
 /** `POST /messages`: post `msg` as the joined participant; `name`, if sent, must be theirs. */
 export async function postMessage(request: Request, env: Env, roomName: string): Promise<Response> {
-  const config = readConfig(env);
+  const token = requireToken(request, roomName);
   const fields = await readFields(request);
-  const msg = parseMessageText(requiredField(fields, "msg"), config.messageMaxLength);
-  const claimed = stringField(fields, "name");
-  const presented = presentedToken(request, roomName);
-  const posted = unwrap(await room(env, roomName).post({ token: requireToken(presented), msg, name: claimed?.trim() }));
+  const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
+  const name = claimedName(stringField(fields, "name"));
+  const posted = unwrap(await room(env, roomName).post({ token, msg, name }));
   return json({ id: posted.id }, 201);
 }
 
 /** `GET /users`: who is online now. */
 export async function listUsers(_request: Request, env: Env, roomName: string): Promise<Response> {
   return json(await room(env, roomName).users());
+}
+
+/** A body that may carry a field or two but is not needed: one of another type is ignored. */
+async function optionalFields(request: Request): Promise<Fields> {
+  try {
+    return await readFields(request);
+  } catch (error) {
+    if (error instanceof FailureError && error.failure.status === 415) return new Map();
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
 import { type RoomConfig, readConfig } from "./config";
-import { EventLog, type StoredEvent } from "./event-log";
+import { EventLog } from "./event-log";
+import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
@@ -10,6 +11,7 @@ import { type Session, SessionStore } from "./session-store";
 import { encodeComment, encodeMessage, encodeRetry } from "./sse";
 import { type Subscriber, Subscribers } from "./subscribers";
 import { newToken } from "./token";
+import { nameKey } from "./validate";
 
 export interface Joined {
   name: string;
@@ -24,9 +26,16 @@ export interface OnlineUser {
 
 export interface RoomStats {
   subscribers: number;
+  /** Streams still being sent history at their reader's pace. */
+  catchingUp: number;
   online: number;
   lastEventId: number;
+  /** Bytes waiting in streams for readers to take them. */
+  queuedBytes: number;
 }
+
+/** Most events read from storage for one page of a replay. */
+const REPLAY_PAGE_EVENTS = 100;
 
 const encoder = new TextEncoder();
 
@@ -40,55 +49,63 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #log: EventLog;
   readonly #sessions: SessionStore;
   readonly #subscribers: Subscribers;
+  readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
-  /** When each online participant was last known to be there, for those without a stream. */
-  readonly #lastSeen = new Map<string, number>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
     this.#sessions = new SessionStore(ctx.storage.sql);
-    this.#subscribers = new Subscribers(this.#config.maxBacklogBytes, (subscriber) => this.#streamClosed(subscriber));
+    this.#subscribers = new Subscribers(
+      this.#config.maxBacklogBytes,
+      (afterId) => this.#replayPage(afterId),
+      (subscriber) => this.#streamClosed(subscriber),
+    );
+    this.#presence = new Presence(
+      this.#config.presenceGraceMs,
+      (token) => this.#subscribers.countOwnedBy(token),
+      (at) => void ctx.storage.setAlarm(at),
+    );
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
-    // Streams do not survive a restart, so everyone online is counted from now: clients
-    // reconnecting within the grace period are not announced as having left.
-    const now = Date.now();
-    for (const session of this.#sessions.online()) this.#lastSeen.set(session.token, now);
     void ctx.blockConcurrencyWhile(async () => {
-      this.#alarmAt = await ctx.storage.getAlarm();
-      this.#schedulePresenceCheck();
+      this.#presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
+      // No stream survives a restart.
+      this.#sessions.clearStreaming();
     });
   }
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
   override async fetch(request: Request): Promise<Response> {
-    const subscribe = fromRoomRequest(request);
+    const { token, strict, pendingToken: presentedPending, lastEventId } = fromRoomRequest(request);
     if (this.#subscribers.size >= this.#config.maxSubscribers) {
       return failureResponse(
         fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5),
       );
     }
-    const session = subscribe.token === undefined ? undefined : this.#sessions.get(subscribe.token);
-    if (!session && subscribe.strict) {
+    const session = token === undefined ? undefined : this.#sessions.get(token);
+    if (!session && strict) {
       return failureResponse(fail(401, "not_joined", "Your session is unknown or has expired; join the room again."));
     }
-    const pendingToken = session ? undefined : newToken();
-    const { stream } = this.#subscribers.open(encoder.encode(this.#greeting(subscribe.lastEventId)), {
-      token: session?.token,
-      pendingToken,
-    });
+    // An anonymous reader keeps the pending token it already holds, so that all of its tabs'
+    // streams are adopted together when it joins.
+    const reusable = presentedPending !== undefined && !this.#sessions.get(presentedPending);
+    const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
+
+    const { greeting, afterId } = this.#greeting(lastEventId);
+    const stream = this.#subscribers.open(encoder.encode(greeting), afterId, { token: session?.token, pendingToken });
     this.#ensureHeartbeat();
-    if (session) this.#comeBack(session);
+    if (session) this.#streamOpened(session);
+
     const headers = new Headers(STREAM_HEADERS);
-    if (pendingToken !== undefined) headers.set(PENDING_TOKEN_HEADER, pendingToken);
+    if (pendingToken !== undefined && pendingToken !== presentedPending)
+      headers.set(PENDING_TOKEN_HEADER, pendingToken);
     return new Response(stream, { headers });
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
-  join(request: { name: string; token?: string }): Result<Joined> {
+  join(request: { name: string; token?: string; pendingToken?: string }): Result<Joined> {
     const now = Date.now();
     const current = request.token === undefined ? undefined : this.#sessions.get(request.token);
     const holder = this.#sessions.onlineByName(request.name);
@@ -100,19 +117,19 @@ export class ChatRoom extends DurableObject<Env> {
     if (current) {
       const renamed = current.name !== request.name;
       if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
-      const announce = renamed || !current.online;
       this.#sessions.save({ ...current, name: request.name, online: true, seenAt: now });
-      if (announce) this.#publish(joinEvent(request.name, now));
-      this.#seen(current.token, now);
+      if (renamed || !current.online) this.#publish(joinEvent(request.name, now));
+      this.#presence.seen(current.token, now);
       return { ok: true, name: request.name, token: current.token, created: false };
     }
 
-    // A reader that opened its stream before joining holds a pending token; adopting it
-    // makes that stream count for the new participant's presence.
-    const pending = request.token !== undefined && this.#subscribers.adopt(request.token) > 0;
-    const token = pending && request.token !== undefined ? request.token : newToken();
-    this.#sessions.save({ token, name: request.name, online: true, seenAt: now });
-    this.#seen(token, now);
+    // A reader whose stream was opened before joining holds a pending token; adopting it
+    // makes those streams count for the new participant's presence.
+    const pending = request.pendingToken;
+    const adopted = pending !== undefined && !this.#sessions.get(pending) ? this.#subscribers.adopt(pending) : 0;
+    const token = pending !== undefined && adopted > 0 ? pending : newToken();
+    this.#sessions.save({ token, name: request.name, online: true, seenAt: now, streaming: adopted > 0 });
+    this.#presence.seen(token, now);
     this.#publish(joinEvent(request.name, now));
     return { ok: true, name: request.name, token, created: true };
   }
@@ -124,7 +141,7 @@ export class ChatRoom extends DurableObject<Env> {
     const { session } = authorized;
     this.#sessions.delete(session.token);
     this.#rateLimiter.forget(session.token);
-    this.#lastSeen.delete(session.token);
+    this.#presence.forget(session.token);
     this.#subscribers.disown(session.token);
     if (session.online) this.#publish(leaveEvent(session.name, Date.now()));
     return { ok: true, name: session.name };
@@ -148,7 +165,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#publish(joinEvent(session.name, now));
     }
     this.#sessions.save({ ...session, online: true, seenAt: now });
-    this.#seen(session.token, now);
+    this.#presence.seen(session.token, now);
     return { ok: true, id: this.#publish(messageEvent(session.name, request.msg, now)) };
   }
 
@@ -160,64 +177,74 @@ export class ChatRoom extends DurableObject<Env> {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Counters for operators and tests: open streams, online participants, newest event id. */
+  /** Counters for operators and tests. */
   stats(): RoomStats {
     return {
       subscribers: this.#subscribers.size,
+      catchingUp: this.#subscribers.catchingUp,
       online: this.#sessions.online().length,
       lastEventId: this.#log.lastId,
+      queuedBytes: this.#subscribers.queuedBytes(),
     };
   }
 
   /** Announces as left every participant who has had no stream for the grace period. */
   override async alarm(): Promise<void> {
-    this.#alarmAt = null;
     const now = Date.now();
-    for (const session of this.#sessions.online()) {
-      const seen = this.#lastSeen.get(session.token) ?? now;
-      if (this.#subscribers.countOwnedBy(session.token) > 0) continue;
-      if (now - seen < this.#config.presenceGraceMs) continue;
-      this.#sessions.save({ ...session, online: false, seenAt: seen });
-      this.#lastSeen.delete(session.token);
+    for (const session of this.#presence.due(this.#sessions.online(), now)) {
+      this.#sessions.save({ ...session, online: false });
+      this.#presence.forget(session.token);
       this.#rateLimiter.forget(session.token);
       this.#publish(leaveEvent(session.name, now));
     }
     this.#sessions.expire(now - this.#config.sessionTtlMs);
-    this.#schedulePresenceCheck();
+    this.#presence.schedule(this.#sessions.online());
   }
 
   #authorize(token: string, name: string | undefined): Result<{ session: Session }> {
     const session = this.#sessions.get(token);
     if (!session) return fail(401, "not_joined", "Join the room first; your session is unknown or has expired.");
-    if (name !== undefined && name !== session.name) {
+    if (name !== undefined && nameKey(name) !== nameKey(session.name)) {
       return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${name}.`);
     }
     return { ok: true, session };
   }
 
-  /** What a new stream starts with: the reconnect delay, who is here, then history. */
-  #greeting(lastEventId: number | undefined): string {
-    let text = encodeRetry(this.#config.reconnectDelayMs);
-    text += encodeMessage({ event: "presence", data: JSON.stringify({ users: this.users() }) });
-    let history: StoredEvent[];
-    if (lastEventId === undefined) {
-      history = this.#log.latest(this.#config.historyOnConnect);
-    } else {
-      const oldest = this.#log.oldestId() ?? this.#log.lastId + 1;
-      const lost = lastEventId > this.#log.lastId || lastEventId < oldest - 1;
-      if (lost) {
-        // The reader missed events that are gone (or holds an id this room never issued):
-        // say so before the replay, so the client knows its view has a hole.
-        text += encodeMessage({
-          event: "gap",
-          data: JSON.stringify({ lastEventId, oldestId: oldest, latestId: this.#log.lastId }),
-        });
-      }
-      history =
-        lastEventId > this.#log.lastId ? this.#log.latest(this.#config.historyOnConnect) : this.#log.after(lastEventId);
+  /**
+   * What a new stream starts with (the reconnect delay, who is here, and a `gap` notice if the
+   * reader missed events that are gone), and the id after which its replay starts.
+   */
+  #greeting(lastEventId: number | undefined): { greeting: string; afterId: number } {
+    let greeting = encodeRetry(this.#config.reconnectDelayMs);
+    greeting += encodeMessage({ event: "presence", data: JSON.stringify({ users: this.users() }) });
+    const latestId = this.#log.lastId;
+    const recent = Math.max(latestId - this.#config.historyOnConnect, 0);
+    if (lastEventId === undefined) return { greeting, afterId: recent };
+
+    const oldestId = this.#log.oldestId() ?? latestId + 1;
+    const unknown = lastEventId > latestId;
+    if (unknown || lastEventId < oldestId - 1) {
+      // The reader missed events that are gone (or holds an id this room never issued):
+      // say so before the replay, so the client knows its view has a hole.
+      greeting += encodeMessage({ event: "gap", data: JSON.stringify({ lastEventId, oldestId, latestId }) });
     }
-    for (const event of history) text += encodeMessage({ id: event.id, data: event.data });
-    return text;
+    return { greeting, afterId: unknown ? recent : lastEventId };
+  }
+
+  /** The next page of a replay: at least one event, and no more than a quarter of the backlog bound beyond it. */
+  #replayPage(afterId: number): { frames: Uint8Array; lastId: number } | undefined {
+    const budget = this.#config.maxBacklogBytes / 4;
+    const frames: Uint8Array[] = [];
+    let bytes = 0;
+    let lastId: number | undefined;
+    for (const event of this.#log.after(afterId, REPLAY_PAGE_EVENTS)) {
+      const frame = encoder.encode(encodeMessage({ id: event.id, data: event.data }));
+      if (lastId !== undefined && bytes + frame.byteLength > budget) break;
+      frames.push(frame);
+      bytes += frame.byteLength;
+      lastId = event.id;
+    }
+    return lastId === undefined ? undefined : { frames: concat(frames, bytes), lastId };
   }
 
   /** Stores an event, sends it to every stream, and returns its id. */
@@ -228,54 +255,33 @@ export class ChatRoom extends DurableObject<Env> {
     return id;
   }
 
-  /** A stream opened for a known session: it counts as present again. */
-  #comeBack(session: Session): void {
+  /** A stream opened for a known session: it counts as present, and comes back if it had left. */
+  #streamOpened(session: Session): void {
     const now = Date.now();
-    this.#seen(session.token, now);
-    if (session.online) return;
-    if (this.#sessions.onlineByName(session.name)) return;
-    this.#sessions.save({ ...session, online: true, seenAt: now });
+    if (!session.streaming) this.#setStreaming(session, true);
+    if (session.online || this.#sessions.onlineByName(session.name)) return;
+    this.#sessions.save({ ...session, online: true, streaming: true, seenAt: now });
     this.#publish(joinEvent(session.name, now));
   }
 
   #streamClosed(subscriber: Subscriber): void {
     if (this.#subscribers.size === 0) this.#stopHeartbeat();
-    if (subscriber.token === undefined) return;
-    if (this.#subscribers.countOwnedBy(subscriber.token) > 0) return;
-    this.#seen(subscriber.token, Date.now());
+    if (subscriber.token === undefined || this.#subscribers.countOwnedBy(subscriber.token) > 0) return;
+    const session = this.#sessions.get(subscriber.token);
+    if (!session) return;
+    const now = Date.now();
+    this.#sessions.save({ ...session, streaming: false, seenAt: now });
+    if (session.online) this.#presence.seen(session.token, now);
   }
 
-  #seen(token: string, now: number): void {
-    this.#lastSeen.set(token, now);
-    // Any alarm already set is due no later than this participant's deadline, and the alarm
-    // looks at everyone, so only an unset alarm needs setting.
-    if (this.#alarmAt === null && this.#subscribers.countOwnedBy(token) === 0) {
-      this.#setAlarm(now + this.#config.presenceGraceMs);
-    }
-  }
-
-  /** Sets the alarm for the earliest moment someone without a stream may have to be announced as left. */
-  #schedulePresenceCheck(): void {
-    let due: number | undefined;
-    for (const session of this.#sessions.online()) {
-      if (this.#subscribers.countOwnedBy(session.token) > 0) continue;
-      const at = (this.#lastSeen.get(session.token) ?? Date.now()) + this.#config.presenceGraceMs;
-      if (due === undefined || at < due) due = at;
-    }
-    if (due === undefined) return;
-    if (this.#alarmAt !== null && this.#alarmAt <= due) return;
-    this.#setAlarm(due);
-  }
-
-  #setAlarm(at: number): void {
-    this.#alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
+  #setStreaming(session: Session, streaming: boolean): void {
+    this.#sessions.save({ ...session, streaming });
   }
 
   #ensureHeartbeat(): void {
     if (this.#heartbeat !== undefined) return;
     const beat = encoder.encode(encodeComment("heartbeat"));
-    this.#heartbeat = setInterval(() => this.#subscribers.broadcast(beat), this.#config.heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#subscribers.touchAll(beat), this.#config.heartbeatMs);
   }
 
   #stopHeartbeat(): void {
@@ -283,4 +289,14 @@ export class ChatRoom extends DurableObject<Env> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
 }

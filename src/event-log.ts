@@ -42,19 +42,13 @@ export class EventLog {
     return this.#sql.exec<{ id: number | null }>("SELECT MIN(id) AS id FROM events").one().id ?? undefined;
   }
 
-  /** Every stored event with an id greater than `afterId`, oldest first. */
-  after(afterId: number): StoredEvent[] {
-    return this.#sql
-      .exec<{ id: number; data: string }>("SELECT id, data FROM events WHERE id > ? ORDER BY id", afterId)
-      .toArray();
-  }
-
-  /** The newest `count` events, oldest first. */
-  latest(count: number): StoredEvent[] {
+  /** Up to `limit` stored events with an id greater than `afterId`, oldest first. */
+  after(afterId: number, limit: number): StoredEvent[] {
     return this.#sql
       .exec<{ id: number; data: string }>(
-        "SELECT id, data FROM (SELECT id, data FROM events ORDER BY id DESC LIMIT ?) ORDER BY id",
-        count,
+        "SELECT id, data FROM events WHERE id > ? ORDER BY id LIMIT ?",
+        afterId,
+        limit,
       )
       .toArray();
   }

@@ -8,11 +8,13 @@ export interface SubscribeRequest {
   token?: string;
   /** Refuse an unknown token rather than treating the reader as anonymous (it was named explicitly, not a stale cookie). */
   strict?: boolean;
+  /** The pending token an anonymous reader already holds from an earlier stream. */
+  pendingToken?: string;
   /** Resume after this event id instead of starting from recent history. */
   lastEventId?: number;
 }
 
-/** Response header by which the room hands an anonymous reader the token to set as its cookie. */
+/** Response header by which the room hands an anonymous reader a new pending token to set as its cookie. */
 export const PENDING_TOKEN_HEADER = "Chat-Pending-Token";
 
 /** `Content-Encoding: identity` keeps proxies (wrangler dev's among them) from compressing, and so buffering, the stream. */
@@ -27,6 +29,7 @@ export function toRoomRequest(subscribe: SubscribeRequest): Request {
   const url = new URL("https://room.internal/stream");
   if (subscribe.token !== undefined) url.searchParams.set("token", subscribe.token);
   if (subscribe.strict) url.searchParams.set("strict", "1");
+  if (subscribe.pendingToken !== undefined) url.searchParams.set("pending", subscribe.pendingToken);
   if (subscribe.lastEventId !== undefined) url.searchParams.set("lastEventId", String(subscribe.lastEventId));
   return new Request(url);
 }
@@ -34,9 +37,11 @@ export function toRoomRequest(subscribe: SubscribeRequest): Request {
 export function fromRoomRequest(request: Request): SubscribeRequest {
   const params = new URL(request.url).searchParams;
   const token = params.get("token");
+  const pendingToken = params.get("pending");
   const lastEventId = params.get("lastEventId");
   return {
     ...(token === null ? {} : { token }),
+    ...(pendingToken === null ? {} : { pendingToken }),
     strict: params.get("strict") === "1",
     ...(lastEventId === null ? {} : { lastEventId: Number(lastEventId) }),
   };

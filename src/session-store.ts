@@ -1,11 +1,15 @@
+import { nameKey } from "./validate";
+
 /** A participant: the holder of a token who joined under a name. */
 export interface Session {
   token: string;
   name: string;
   /** Whether the room has announced this participant as joined and not yet as left. */
   online: boolean;
-  /** When the session last joined, posted or had a stream, in milliseconds since the epoch. */
+  /** When the session last joined, posted or closed its last stream, in milliseconds since the epoch. */
   seenAt: number;
+  /** Whether the participant had a stream open when this was stored. */
+  streaming: boolean;
 }
 
 interface SessionRow extends Record<string, SqlStorageValue> {
@@ -13,6 +17,7 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   name: string;
   online: number;
   seen_at: number;
+  streaming: number;
 }
 
 /**
@@ -29,14 +34,16 @@ export class SessionStore {
       token TEXT PRIMARY KEY,
       name TEXT NOT NULL,
       online INTEGER NOT NULL,
-      seen_at INTEGER NOT NULL
+      seen_at INTEGER NOT NULL,
+      streaming INTEGER NOT NULL
     )`);
-    for (const row of sql.exec<SessionRow>("SELECT token, name, online, seen_at FROM sessions")) {
+    for (const row of sql.exec<SessionRow>("SELECT token, name, online, seen_at, streaming FROM sessions")) {
       this.#byToken.set(row.token, {
         token: row.token,
         name: row.name,
         online: row.online === 1,
         seenAt: row.seen_at,
+        streaming: row.streaming === 1,
       });
     }
   }
@@ -45,11 +52,11 @@ export class SessionStore {
     return this.#byToken.get(token);
   }
 
-  /** The online session holding `name`, compared without regard to case. */
+  /** The online session holding `name`, compared as {@link nameKey} compares names. */
   onlineByName(name: string): Session | undefined {
-    const wanted = name.toLowerCase();
+    const wanted = nameKey(name);
     for (const session of this.#byToken.values()) {
-      if (session.online && session.name.toLowerCase() === wanted) return session;
+      if (session.online && nameKey(session.name) === wanted) return session;
     }
     return undefined;
   }
@@ -61,13 +68,23 @@ export class SessionStore {
   save(session: Session): void {
     this.#byToken.set(session.token, session);
     this.#sql.exec(
-      `INSERT INTO sessions (token, name, online, seen_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (token) DO UPDATE SET name = excluded.name, online = excluded.online, seen_at = excluded.seen_at`,
+      `INSERT INTO sessions (token, name, online, seen_at, streaming) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (token) DO UPDATE SET
+         name = excluded.name, online = excluded.online, seen_at = excluded.seen_at, streaming = excluded.streaming`,
       session.token,
       session.name,
       session.online ? 1 : 0,
       session.seenAt,
+      session.streaming ? 1 : 0,
     );
+  }
+
+  /** Marks every session as having no stream open, as is true after a restart. */
+  clearStreaming(): void {
+    this.#sql.exec("UPDATE sessions SET streaming = 0 WHERE streaming = 1");
+    for (const [token, session] of this.#byToken) {
+      if (session.streaming) this.#byToken.set(token, { ...session, streaming: false });
+    }
   }
 
   delete(token: string): void {

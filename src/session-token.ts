@@ -9,9 +9,17 @@ export interface PresentedToken {
   source: TokenSource;
 }
 
-/** One cookie per room, so a browser can be in several rooms under different names. */
+/**
+ * One cookie per room, so a browser can be in several rooms under different names. Room names
+ * never hold a dot, so the two cookies of one room cannot collide with another room's.
+ */
 export function cookieName(room: string): string {
-  return `chat_${room}`;
+  return `chat.${room}`;
+}
+
+/** The cookie that holds an anonymous reader's pending token until it joins. */
+export function pendingCookieName(room: string): string {
+  return `chat.${room}.pending`;
 }
 
 /**
@@ -34,13 +42,31 @@ export function presentedToken(request: Request, room: string): PresentedToken |
   return undefined;
 }
 
+/** The pending token from the room's pending cookie, if it holds a well-formed one. */
+export function presentedPendingToken(request: Request, room: string): string | undefined {
+  const cookie = readCookie(request.headers.get("Cookie"), pendingCookieName(room));
+  return cookie !== undefined && TOKEN_PATTERN.test(cookie) ? cookie : undefined;
+}
+
 /** `Set-Cookie` for a room's session: unreadable by scripts, not sent on cross-site posts. */
 export function sessionCookie(room: string, token: string, secure: boolean, maxAgeSeconds: number): string {
-  return `${cookieName(room)}=${token}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return cookie(cookieName(room), token, secure, maxAgeSeconds);
 }
 
 export function clearedSessionCookie(room: string, secure: boolean): string {
-  return sessionCookie(room, "", secure, 0);
+  return cookie(cookieName(room), "", secure, 0);
+}
+
+export function pendingCookie(room: string, token: string, secure: boolean, maxAgeSeconds: number): string {
+  return cookie(pendingCookieName(room), token, secure, maxAgeSeconds);
+}
+
+export function clearedPendingCookie(room: string, secure: boolean): string {
+  return cookie(pendingCookieName(room), "", secure, 0);
+}
+
+function cookie(name: string, value: string, secure: boolean, maxAgeSeconds: number): string {
+  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 }
 
 function checked(token: string): string {

@@ -5,54 +5,76 @@ export const DEFAULT_ROOM = "lobby";
 
 const ROOM_PATTERN = /^[a-z0-9_-]{1,32}$/;
 
-// C0 and C1 controls, plus the bidi embeddings, overrides and isolates that can make a name
-// or message display as something other than what it is.
-const CONTROL = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-const CONTROL_BUT_NEWLINE_AND_TAB = /[^\P{Cc}\n\t]|[\u202A-\u202E\u2066-\u2069]/u;
+// Bidi embeddings, overrides and isolates make text display as something other than what it
+// is; refused everywhere.
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+// Controls other than newline and tab, and the line and paragraph separators.
+const CONTROL_IN_MESSAGE = /[^\P{Cc}\n\t]|[\p{Zl}\p{Zp}]/u;
+const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+// Invisible format characters (zero-width space, joiners, BOM, soft hyphen, …).
+const FORMAT = /\p{Cf}/gu;
+// More combining marks on one character than any script needs: "zalgo" text.
+const STACKED_MARKS = /\p{M}{9,}/u;
+
+function refuse(status: number, code: string, message: string): FailureError {
+  return new FailureError(fail(status, code, message));
+}
 
 /** Lower-cases a room name and checks it is 1–32 of `a-z 0-9 - _`. */
 export function parseRoomName(raw: string): string {
   const room = raw.toLowerCase();
   if (!ROOM_PATTERN.test(room)) {
-    throw new FailureError(
-      fail(400, "invalid_room", "A room name is 1 to 32 characters of letters, digits, '-' and '_'."),
-    );
+    throw refuse(400, "invalid_room", "A room name is 1 to 32 characters of letters, digits, '-' and '_'.");
   }
   return room;
 }
 
-/** Trims a display name and checks its length and characters. */
+/**
+ * How two names are compared: after compatibility normalization, without invisible format
+ * characters, without regard to case. "Alice", "ａｌｉｃｅ" and "ali\u200Bce" are one name.
+ */
+export function nameKey(name: string): string {
+  return name.normalize("NFKC").replace(FORMAT, "").toLowerCase();
+}
+
+/** Normalizes and trims a display name and checks its length and characters. */
 export function parseDisplayName(raw: string, maxLength: number): string {
-  const name = raw.trim();
+  const name = checkedText(raw, "name").normalize("NFC").trim();
   const length = [...name].length;
-  if (length === 0 || length > maxLength) {
-    throw new FailureError(fail(400, "invalid_name", `A name is 1 to ${maxLength} characters.`));
+  if (length === 0 || length > maxLength || nameKey(name).trim() === "") {
+    throw refuse(400, "invalid_name", `A name is 1 to ${maxLength} visible characters.`);
   }
-  if (CONTROL.test(name)) {
-    throw new FailureError(fail(400, "invalid_name", "A name cannot contain control characters."));
+  if (CONTROL_IN_NAME.test(name) || BIDI_CONTROL.test(name)) {
+    throw refuse(400, "invalid_name", "A name cannot contain control or text-direction characters.");
   }
+  if (STACKED_MARKS.test(name)) throw refuse(400, "invalid_name", "A name cannot stack that many accents.");
   return name;
 }
 
 /** Trims a message, unifies its line endings, and checks its length and characters. */
 export function parseMessageText(raw: string, maxLength: number): string {
-  const text = raw.replace(/\r\n?/g, "\n").trim();
+  const text = checkedText(raw, "message").replace(/\r\n?/g, "\n").normalize("NFC").trim();
   const length = [...text].length;
-  if (length === 0) throw new FailureError(fail(400, "empty_message", "A message cannot be empty."));
-  if (length > maxLength) {
-    throw new FailureError(fail(400, "message_too_long", `A message is at most ${maxLength} characters.`));
+  if (length === 0 || text.replace(FORMAT, "").trim() === "") {
+    throw refuse(400, "empty_message", "A message cannot be empty.");
   }
-  if (CONTROL_BUT_NEWLINE_AND_TAB.test(text)) {
-    throw new FailureError(fail(400, "invalid_message", "A message cannot contain control characters."));
+  if (length > maxLength) throw refuse(400, "message_too_long", `A message is at most ${maxLength} characters.`);
+  if (CONTROL_IN_MESSAGE.test(text) || BIDI_CONTROL.test(text)) {
+    throw refuse(400, "invalid_message", "A message cannot contain control or text-direction characters.");
   }
+  if (STACKED_MARKS.test(text)) throw refuse(400, "invalid_message", "A message cannot stack that many accents.");
   return text;
 }
 
 /** Parses an event id a client sends back to resume a stream. */
 export function parseEventId(raw: string): number {
   const id = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(id)) {
-    throw new FailureError(fail(400, "invalid_event_id", "Last-Event-ID must be a whole number."));
-  }
+  if (!Number.isSafeInteger(id)) throw refuse(400, "invalid_event_id", "Last-Event-ID must be a whole number.");
   return id;
+}
+
+/** Refuses text with unpaired surrogates, which no encoding can carry. */
+function checkedText(raw: string, what: string): string {
+  if (!raw.isWellFormed()) throw refuse(400, `invalid_${what}`, `The ${what} is not well-formed Unicode text.`);
+  return raw;
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { freshRoom, joinAs, nth, openStream, sayOk } from "./helpers/chat-client";
+import { freshRoom, joinAs, nth, openStream, sayOk, sleep } from "./helpers/chat-client";
 
 // The tests run with MAX_BACKLOG_BYTES = 65536.
 const BOUND = 65536;
@@ -47,4 +47,24 @@ describe("a subscriber that stops reading", () => {
     for (const id of acknowledged) expect(replayedIds).toContain(id);
     await Promise.all([resumed.reader.cancel(), live.reader.cancel(), stalled.reader.cancel()]);
   }, 20_000);
+});
+
+describe("a reader replaying a long history", () => {
+  it("gets all of it in order, then joins the broadcast", async () => {
+    const room = freshRoom();
+    const stub = env.CHAT_ROOM.getByName(room);
+    const writers = [];
+    for (let i = 0; i < 12; i++) writers.push(await joinAs(room, `w${i}`));
+    const text = "가".repeat(990);
+    for (let i = 0; i < 88; i++) await sayOk(nth(writers, i), `${i} ${text}`);
+    // 100 events of about 3 KiB are retained: several times the 64 KiB bound.
+    const { reader } = await openStream(room, { lastEventId: 0 });
+    const replay = await reader.chatUntil((data) => data.msg.startsWith("87 "), 5000);
+    expect(replay.map((event) => event.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    await sleep(50);
+    expect(await stub.stats()).toMatchObject({ subscribers: 1, catchingUp: 0 });
+    const live = await sayOk(nth(writers, 0), "live again");
+    expect(await reader.nextChat()).toMatchObject({ id: live });
+    await reader.cancel();
+  });
 });

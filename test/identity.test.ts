@@ -1,6 +1,17 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, say, sayOk } from "./helpers/chat-client";
+import {
+  call,
+  cookieFrom,
+  form,
+  freshRoom,
+  joinAs,
+  jsonBody,
+  openStream,
+  roomPath,
+  say,
+  sayOk,
+} from "./helpers/chat-client";
 
 function postAs(
   room: string,
@@ -78,6 +89,44 @@ describe("identity", () => {
     await call(`${roomPath(room)}/users`, { method: "DELETE", headers: { Authorization: `Bearer ${alice.token}` } });
     const free = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     expect(free.status).toBe(201);
+  });
+
+  it.each([
+    ["with a zero-width space", "alice\u200B"],
+    ["in full-width letters", "ａｌｉｃｅ"],
+    ["in capitals", "ALICE"],
+  ])("treats a name %s as the name already online", async (_, lookalike) => {
+    const room = freshRoom();
+    await joinAs(room, "alice");
+    const response = await call(`${roomPath(room)}/users`, { method: "POST", ...jsonBody({ name: lookalike }) });
+    expect(response.status).toBe(409);
+  });
+
+  it("takes an empty name on a post as no name, as the original client's forms send it", async () => {
+    const room = freshRoom();
+    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    const response = await postAs(room, { cookie: cookieFrom(joined), fields: { msg: "hi", name: "" } });
+    expect(response.status).toBe(201);
+  });
+
+  it("compares the name a leave claims as names are compared, without regard to case", async () => {
+    const room = freshRoom();
+    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "Bob" }) });
+    const response = await call(`${roomPath(room)}/users?username=bob`, {
+      method: "DELETE",
+      headers: { Cookie: cookieFrom(joined), "Content-Type": "text/plain" },
+      body: "ignored",
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it("answers a post without a session with 401 before looking at its body", async () => {
+    const response = await call(`${roomPath(freshRoom())}/messages`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{not json",
+    });
+    expect(response.status).toBe(401);
   });
 
   it("lets two tabs of one browser be two participants by holding a token each", async () => {

@@ -21,8 +21,14 @@ describe("names", () => {
     ["a control character", "al\u0007ice"],
     ["a newline", "ali\nce"],
     ["a bidi override", "\u202Eecila"],
+    ["only a zero-width space", "\u200B"],
+    ["a line separator", "ali\u2028ce"],
+    ["an unpaired surrogate", "ali\uD800ce"],
+    ["a stack of combining marks", `a${"\u0301".repeat(20)}`],
   ])("refuses a name that is %s", async (_, name) => {
-    await expectError(await post(freshRoom(), "/users", form({ name })), 400, "invalid_name");
+    // JSON can carry an unpaired surrogate (as an escape); a form would turn it into U+FFFD.
+    await expectError(await post(freshRoom(), "/users", jsonBody({ name })), 400, "invalid_name");
+    if (name.isWellFormed()) await expectError(await post(freshRoom(), "/users", form({ name })), 400, "invalid_name");
   });
 
   it("trims a name and counts characters, not bytes", async () => {
@@ -62,6 +68,21 @@ describe("messages", () => {
     const alice = await joinAs(room, "alice");
     expect((await say(alice, "é".repeat(1000))).status).toBe(201);
     await expectError(await say(alice, "x".repeat(1001)), 400, "message_too_long");
+  });
+
+  it.each([
+    ["only zero-width characters", "\u200B\u200C\uFEFF", "empty_message"],
+    ["a bidi override", "price \u202E0001", "invalid_message"],
+    ["an unpaired surrogate", "oops \uDC00", "invalid_message"],
+    ["a stack of combining marks", `Z${"\u0336".repeat(50)}`, "invalid_message"],
+  ])("refuses a message of %s", async (_, msg, error) => {
+    const alice = await joinAs(freshRoom(), "alice");
+    await expectError(await say(alice, msg), 400, error);
+  });
+
+  it("keeps emoji built with joiners and accents that combine normally", async () => {
+    const alice = await joinAs(freshRoom(), "alice");
+    expect((await say(alice, "👩‍💻 café Tiếng Việt")).status).toBe(201);
   });
 
   it("refuses control characters but keeps newlines and tabs", async () => {

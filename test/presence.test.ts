@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
 import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
@@ -59,15 +59,43 @@ describe("presence", () => {
   it("counts a stream opened before joining, with the cookie it was given, for the participant", async () => {
     const room = freshRoom();
     const { response, reader } = await openStream(room);
-    const cookie = cookieFrom(response);
+    const pending = cookieFrom(response);
+    expect(pending).toMatch(new RegExp(`^chat\\.${room}\\.pending=`));
     const joined = await call(`${roomPath(room)}/users`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: pending },
       body: "name=alice",
     });
-    expect(cookieFrom(joined)).toBe(cookie);
+    expect(cookieFrom(joined)).toBe(`chat.${room}=${pending.split("=")[1]}`);
+    expect(joined.headers.get("Set-Cookie")).toContain(`chat.${room}.pending=; Path=/; Max-Age=0`);
     await sleep(GRACE_MS * 2);
     expect(await online(room)).toEqual(["alice"]);
+    await reader.cancel();
+  });
+
+  it("counts every stream opened before joining, one per tab, once the reader joins", async () => {
+    const room = freshRoom();
+    const first = await openStream(room);
+    const pending = cookieFrom(first.response);
+    const second = await openStream(room, { cookie: pending });
+    expect(second.response.headers.get("Set-Cookie")).toBeNull();
+    await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: pending },
+      body: "name=alice",
+    });
+    await first.reader.cancel();
+    await sleep(GRACE_MS * 2);
+    expect(await online(room)).toEqual(["alice"]);
+    await second.reader.cancel();
+  });
+
+  it("keeps a session cookie set by a join when a stream opened at the same time answers later", async () => {
+    const room = freshRoom();
+    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    const { response, reader } = await openStream(room);
+    // The stream's cookie has another name, so a browser keeps both.
+    expect(cookieFrom(response).split("=")[0]).not.toBe(cookieFrom(joined).split("=")[0]);
     await reader.cancel();
   });
 
@@ -116,5 +144,31 @@ describe("presence", () => {
       body: "msg=still%20here%3F",
     });
     expect(posted.status).toBe(401);
+  });
+});
+
+describe("presence across an eviction of the room", () => {
+  it("still announces as left someone whose stream closed before the room was evicted", async () => {
+    const room = freshRoom();
+    const stub = env.CHAT_ROOM.getByName(room);
+    const alice = await joinAs(room, "alice");
+    const own = await openStream(room, { token: alice.token });
+    await own.reader.cancel();
+    await sleep(50);
+    await evictDurableObject(stub);
+    await sleep(GRACE_MS * 2.5);
+    expect(await online(room)).toEqual([]);
+    const { reader } = await openStream(room, { lastEventId: 0 });
+    const events = await reader.chatUntil((data) => data.kind === "leave");
+    expect(events.map((event) => event.data.msg)).toEqual(["add user : alice", "left user : alice"]);
+    await reader.cancel();
+  });
+
+  it("still announces as left someone who joined without a stream before the eviction", async () => {
+    const room = freshRoom();
+    await joinAs(room, "alice");
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    await sleep(GRACE_MS * 2.5);
+    expect(await online(room)).toEqual([]);
   });
 });

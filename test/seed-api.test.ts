@@ -87,7 +87,7 @@ describe("the original API", () => {
     const first = await call(`${roomPath(room)}/users`, { method: "POST", ...jsonBody({ name: "eve" }) });
     const { token } = await first.json<{ token: string }>();
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(first.headers.get("Set-Cookie")).toContain(`chat_${room}=${token}`);
+    expect(first.headers.get("Set-Cookie")).toContain(`chat.${room}=${token}`);
     const again = await call(`${roomPath(room)}/users`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
