@@ -31,10 +31,11 @@ export default defineConfig({
         },
       },
       {
-        // End-to-end tests against a real `wrangler dev`, from Node.
+        // End-to-end tests against a real `wrangler dev`, from Node, and the benchmark's own
+        // accounting.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "bench/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { concatBytes } from "./bytes";
 import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
 import { type RoomConfig, readConfig } from "./config";
 import { EventLog } from "./event-log";
@@ -244,7 +245,7 @@ export class ChatRoom extends DurableObject<Env> {
       bytes += frame.byteLength;
       lastId = event.id;
     }
-    return lastId === undefined ? undefined : { frames: concat(frames, bytes), lastId };
+    return lastId === undefined ? undefined : { frames: concatBytes(frames, bytes), lastId };
   }
 
   /** Stores an event, sends it to every stream, and returns its id. */
@@ -289,14 +290,4 @@ export class ChatRoom extends DurableObject<Env> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
 }

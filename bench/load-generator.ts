@@ -1,0 +1,173 @@
+/**
+ * The load generator, run in a process of its own: opens N event streams to one room, then
+ * publishes ~100-byte messages on one monotonic clock, and reports what arrived, and when, as
+ * one line of JSON on stdout.
+ *
+ *   node load-generator.ts <baseUrl> <room> <subscribers> <rate|max> <seconds>
+ *
+ * A fixed rate is an open-loop schedule: message i is due at start + i/rate whether or not
+ * earlier posts have been answered, and its latency is counted from when it was due, so a
+ * slow server cannot hide its delay. `max` runs publishers that post as fast as they are
+ * answered, counting latency from each actual send.
+ */
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+import { DeliveryLedger } from "./accounting.ts";
+import { openRawStream } from "./raw-sse-client.ts";
+import { benchMessage, SseScanner } from "./sse-scanner.ts";
+
+const MESSAGE_BYTES = 100;
+const CONNECT_CONCURRENCY = 100;
+const MAX_PUBLISHERS = 16;
+const DRAIN_TIMEOUT_MS = 15_000;
+
+const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5"] = process.argv.slice(2);
+const subscribers = Number(subscribersArg);
+const seconds = Number(secondsArg);
+const maxRate = rateArg === "max";
+const rate = maxRate ? 0 : Number(rateArg);
+
+const postAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_PUBLISHERS });
+const ledger = new DeliveryLedger(subscribers);
+/** When each message was due (fixed rate) or sent (max), by sequence number. */
+const sentAt: number[] = [];
+const acknowledged: number[] = [];
+let failedPosts = 0;
+let lastDeliveryAt = 0;
+
+function request(
+  method: string,
+  path: string,
+  body?: string,
+  token?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${baseUrl}${path}`,
+      {
+        method,
+        agent: postAgent,
+        headers: {
+          ...(body === undefined
+            ? {}
+            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }),
+          ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function openStream(index: number): Promise<void> {
+  const { hostname, port } = new URL(baseUrl);
+  const scanner = new SseScanner();
+  await openRawStream(hostname, Number(port), `/r/${room}/stream`, (bytes) => {
+    const now = performance.now();
+    scanner.pushBytes(bytes, (seq, id) => {
+      ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
+      lastDeliveryAt = now;
+    });
+  });
+}
+
+async function connectAll(): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < subscribers) await openStream(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, subscribers) }, worker));
+  return performance.now() - started;
+}
+
+async function publish(seq: number, token: string): Promise<void> {
+  try {
+    const response = await request(
+      "POST",
+      `/r/${room}/messages`,
+      JSON.stringify({ msg: benchMessage(seq, MESSAGE_BYTES) }),
+      token,
+    );
+    if (response.status >= 200 && response.status < 300) acknowledged.push(seq);
+    else failedPosts++;
+  } catch {
+    failedPosts++;
+  }
+}
+
+async function publishAtRate(token: string, start: number): Promise<void> {
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const inFlight: Promise<void>[] = [];
+  for (let seq = 0; seq < total; seq++) {
+    const due = start + seq * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sentAt[seq] = due;
+    inFlight.push(publish(seq, token));
+  }
+  await Promise.all(inFlight);
+}
+
+async function publishAtMax(token: string, start: number): Promise<void> {
+  let seq = 0;
+  const publisher = async () => {
+    while (performance.now() - start < seconds * 1000) {
+      const mine = seq++;
+      sentAt[mine] = performance.now();
+      await publish(mine, token);
+    }
+  };
+  await Promise.all(Array.from({ length: MAX_PUBLISHERS }, publisher));
+}
+
+async function main(): Promise<void> {
+  const joined = await request("POST", `/r/${room}/users`, JSON.stringify({ name: "bench" }));
+  const token = (JSON.parse(joined.text) as { token?: string }).token ?? "";
+  const connectMs = await connectAll();
+  process.stdout.write(`${JSON.stringify({ event: "connected", connectMs })}\n`);
+
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  if (maxRate) await publishAtMax(token, start);
+  else await publishAtRate(token, start);
+  const publishedAt = performance.now();
+
+  const expected = () => acknowledged.length * subscribers;
+  while (ledger.distinct < expected() && performance.now() - publishedAt < DRAIN_TIMEOUT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const elapsedMs = Math.max(lastDeliveryAt, publishedAt) - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const summary = ledger.summarize(acknowledged.sort((a, b) => a - b));
+  process.stdout.write(
+    `${JSON.stringify({
+      event: "done",
+      subscribers,
+      rate: maxRate ? "max" : rate,
+      connectMs,
+      sent: sentAt.length,
+      acknowledged: acknowledged.length,
+      failedPosts,
+      ...summary,
+      deliveriesPerSecond: summary.delivered / (elapsedMs / 1000),
+      generatorCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
+    })}\n`,
+  );
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});

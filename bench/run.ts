@@ -1,0 +1,288 @@
+/**
+ * `npm run bench`: measures fan-out for the product under `wrangler dev`, the product in
+ * `workerd` alone, and a minimal Node baseline, in one run on this machine. Prints a table and
+ * writes bench/results/latest.json and latest.svg.
+ *
+ *   npm run bench            the full sweep (N = 10…5,000; R = 10, 100, max)
+ *   npm run bench -- --quick a short sweep (N = 10…1,000; R = 10, max)
+ *   npm run bench -- --targets workerd --subscribers 1000 --rates 10,max   one slice of it
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { renderChart, type Series } from "./chart.ts";
+import { groupRss } from "./process-memory.ts";
+import { BENCH_VARS, startBaseline, startWorkerd, startWranglerDev, type Target } from "./targets.ts";
+
+interface PointResult {
+  target: string;
+  subscribers: number;
+  rate: number | "max";
+  connectMs: number;
+  sent: number;
+  acknowledged: number;
+  failedPosts: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  deliveriesPerSecond: number;
+  generatorCpu: number;
+  rssIdleBytes: number;
+  rssConnectedBytes: number;
+  rssPeakBytes: number;
+  rssPerSubscriberBytes: number;
+}
+
+const ROOT = resolve(import.meta.dirname, "..");
+const quick = process.argv.includes("--quick");
+
+/** The comma-separated values after `--name`, if given. */
+function option(name: string): string[] | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index === -1 ? undefined : process.argv[index + 1];
+  return value?.split(",");
+}
+
+const SUBSCRIBERS = option("subscribers")?.map(Number) ?? (quick ? [10, 100, 1000] : [10, 100, 1000, 5000]);
+const RATES: (number | "max")[] =
+  option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
+const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
+const TARGETS = option("targets") ?? ["baseline", "workerd", "wrangler"];
+const SECONDS = quick ? 3 : 5;
+const twoCores = availableParallelism() >= 2 && hasTaskset();
+const SERVER_CPU = twoCores ? "0" : undefined;
+const GENERATOR_CPU = twoCores ? "1" : undefined;
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `[vars]` of wrangler.toml, which `workerd serve` needs as plain bindings. */
+function wranglerVars(): Record<string, string> {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const section = toml.slice(toml.indexOf("[vars]"));
+  const vars: Record<string, string> = {};
+  for (const match of section.matchAll(/^([A-Z_]+)\s*=\s*"([^"]*)"/gm)) {
+    if (match[1] !== undefined && match[2] !== undefined) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+function points(): { subscribers: number; rate: number | "max" }[] {
+  const list: { subscribers: number; rate: number | "max" }[] = [];
+  for (const subscribers of SUBSCRIBERS) {
+    for (const rate of RATES) {
+      if (rate === "max" && !MAX_RUN_SUBSCRIBERS.includes(subscribers)) continue;
+      list.push({ subscribers, rate });
+    }
+  }
+  return list;
+}
+
+/** Runs the load generator for one point, sampling the server's memory meanwhile. */
+async function measure(target: Target, subscribers: number, rate: number | "max"): Promise<PointResult> {
+  const room = `bench-${subscribers}-${rate}-${Date.now().toString(36)}`;
+  const command = [
+    process.execPath,
+    "--experimental-strip-types",
+    "--no-warnings",
+    join(ROOT, "bench/load-generator.ts"),
+    target.url,
+    room,
+    String(subscribers),
+    String(rate),
+    String(SECONDS),
+  ];
+  const argv = GENERATOR_CPU === undefined ? command : ["taskset", "-c", GENERATOR_CPU, ...command];
+  const rssIdleBytes = groupRss(target.pgid);
+  let rssConnectedBytes = rssIdleBytes;
+  let rssPeakBytes = rssIdleBytes;
+  const sampler = setInterval(() => {
+    rssPeakBytes = Math.max(rssPeakBytes, groupRss(target.pgid));
+  }, 100);
+  const [file = "", ...args] = argv;
+  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes('"event":"connected"') && rssConnectedBytes === rssIdleBytes) {
+      rssConnectedBytes = groupRss(target.pgid);
+    }
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.once("exit", done));
+  clearInterval(sampler);
+  const done = out
+    .split("\n")
+    .filter((line) => line.includes('"event":"done"'))
+    .map((line) => JSON.parse(line) as Omit<PointResult, "target">)[0];
+  if (code !== 0 || !done) throw new Error(`load generator failed (${code}) on ${target.name}:\n${err}`);
+  return {
+    ...done,
+    target: target.name,
+    rssIdleBytes,
+    rssConnectedBytes,
+    rssPeakBytes,
+    rssPerSubscriberBytes: (rssConnectedBytes - rssIdleBytes) / subscribers,
+  };
+}
+
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function table(results: PointResult[]): string {
+  const header = [
+    "target",
+    "N",
+    "rate",
+    "deliveries/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "connect ms",
+    "RSS MB",
+    "KB/sub",
+    "lost",
+    "dup",
+    "order",
+    "gen CPU",
+  ];
+  const rows = results.map((r) => [
+    r.target,
+    fmt(r.subscribers),
+    String(r.rate),
+    fmt(r.deliveriesPerSecond),
+    fmt(r.p50Ms, 1),
+    fmt(r.p99Ms, 1),
+    fmt(r.maxMs, 1),
+    fmt(r.connectMs),
+    fmt(r.rssPeakBytes / 2 ** 20, 1),
+    fmt(r.rssPerSubscriberBytes / 1024, 1),
+    fmt(r.lost),
+    fmt(r.duplicated),
+    fmt(r.outOfOrder),
+    `${fmt(r.generatorCpu * 100)}%${r.generatorCpu > 0.9 ? " (saturated)" : ""}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function ratios(results: PointResult[]): string {
+  const lines: string[] = [];
+  for (const point of results.filter((r) => r.target === "workerd")) {
+    const base = results.find(
+      (r) => r.target === "node baseline" && r.subscribers === point.subscribers && r.rate === point.rate,
+    );
+    if (!base || point.rate !== "max") continue;
+    const ratio = point.deliveriesPerSecond / base.deliveriesPerSecond;
+    lines.push(
+      `workerd / baseline at N = ${fmt(point.subscribers)}, max rate: ${fmt(point.deliveriesPerSecond)} / ${fmt(base.deliveriesPerSecond)} deliveries/s = ${fmt(ratio * 100)}%`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function chart(results: PointResult[]): string {
+  const colors: Record<string, string> = { "wrangler dev": "#d97706", workerd: "#2563eb", "node baseline": "#16a34a" };
+  const series = (rate: number | "max", pick: (r: PointResult) => number, dashed: boolean): Series[] =>
+    Object.keys(colors).map((target) => ({
+      label: `${target}, ${rate === "max" ? "max rate" : `${rate} msg/s`}`,
+      color: colors[target] ?? "#000",
+      dashed,
+      points: results
+        .filter((r) => r.target === target && r.rate === rate)
+        .map((r): [number, number] => [r.subscribers, pick(r)]),
+    }));
+  const fixed = RATES.filter((rate): rate is number => rate !== "max");
+  const highest = fixed.at(-1) ?? 10;
+  return renderChart([
+    {
+      title: `p99 latency at ${fixed[0]} msg/s`,
+      xLabel: "subscribers",
+      yLabel: "ms",
+      series: series(fixed[0] ?? 10, (r) => r.p99Ms, false),
+    },
+    {
+      title: "deliveries per second",
+      xLabel: "subscribers",
+      yLabel: "deliveries/s",
+      series: [
+        ...series(highest, (r) => r.deliveriesPerSecond, false),
+        ...series("max", (r) => r.deliveriesPerSecond, true),
+      ],
+    },
+  ]);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write("Bundling the Worker…\n");
+  execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", "dist"], {
+    cwd: ROOT,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  process.stdout.write(
+    `Machine: ${machine}\n${twoCores ? "Servers on CPU 0, load generator on CPU 1." : "One core: servers and load generator share it."}\n`,
+  );
+  const starts: [string, () => Promise<Target>][] = (
+    [
+      ["baseline", () => startBaseline(SERVER_CPU)],
+      ["workerd", () => startWorkerd(SERVER_CPU, { ...wranglerVars(), ...BENCH_VARS })],
+      ["wrangler", () => startWranglerDev(SERVER_CPU)],
+    ] as [string, () => Promise<Target>][]
+  ).filter(([key]) => TARGETS.includes(key));
+  const results: PointResult[] = [];
+  for (const [, start] of starts) {
+    const target = await start();
+    process.stdout.write(`\n${target.name}\n`);
+    try {
+      for (const { subscribers, rate } of points()) {
+        const result = await measure(target, subscribers, rate);
+        results.push(result);
+        process.stdout.write(
+          `  N=${subscribers} rate=${rate}: ${fmt(result.deliveriesPerSecond)} deliveries/s, p50 ${fmt(result.p50Ms, 1)} ms, p99 ${fmt(result.p99Ms, 1)} ms, lost ${result.lost}\n`,
+        );
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+  const report = `${table(results)}\n\n${ratios(results)}\n`;
+  process.stdout.write(`\n${report}`);
+  const dir = join(ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const stem = quick ? "quick" : process.argv.length > 2 ? "partial" : "latest";
+  writeFileSync(
+    join(dir, `${stem}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: SECONDS, pinned: twoCores, results }, null, 2)}\n`,
+  );
+  writeFileSync(join(dir, `${stem}.svg`), chart(results));
+  writeFileSync(join(dir, `${stem}.md`), `Machine: ${machine}\n\n${report}`);
+  process.stdout.write(`\nWrote bench/results/${stem}.json, ${stem}.svg and ${stem}.md\n`);
+  const broken = results.filter((r) => r.lost + r.duplicated + r.outOfOrder > 0);
+  if (broken.length > 0) {
+    process.stderr.write(`Deliveries were lost, doubled or out of order in ${broken.length} runs.\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
