@@ -11,6 +11,18 @@ const testVars = {
   MAX_BACKLOG_BYTES: "65536",
   HISTORY_RETAINED: "100",
   HISTORY_ON_CONNECT: "20",
+  // Every test request comes from one address; these caps get their own project below.
+  MAX_STREAMS_PER_CLIENT: "1000",
+  JOIN_RATE_BURST: "1000",
+  JOIN_RATE_PER_MINUTE: "60000",
+};
+
+// Low per-address caps, for the flooding tests.
+const floodVars = {
+  ...testVars,
+  MAX_STREAMS_PER_CLIENT: "5",
+  JOIN_RATE_BURST: "3",
+  JOIN_RATE_PER_MINUTE: "6",
 };
 
 export default defineConfig({
@@ -27,8 +39,17 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/flood.test.ts"],
         },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: floodVars },
+          }),
+        ],
+        test: { name: "workers-flood", include: ["test/flood.test.ts"] },
       },
       {
         // End-to-end tests against a real `wrangler dev`, from Node, and the benchmark's own

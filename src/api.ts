@@ -1,7 +1,8 @@
 import type { ChatRoom } from "./chat-room";
 import { readConfig } from "./config";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
-import { json } from "./responses";
+import { clientAddress } from "./request-limits";
+import { failureFrom, json } from "./responses";
 import { FailureError, fail, unwrap } from "./result";
 import { PENDING_TOKEN_HEADER, toRoomRequest } from "./room-stream";
 import {
@@ -50,9 +51,10 @@ export async function openStream(request: Request, env: Env, roomName: string): 
       strict: presented !== undefined && presented.source !== "cookie",
       pendingToken: pending,
       lastEventId: rawId === null || rawId === "" ? undefined : parseEventId(rawId),
+      client: clientAddress(request),
     }),
   );
-  if (!response.ok) return response;
+  if (!response.ok) throw new FailureError(await failureFrom(response));
   const headers = new Headers(response.headers);
   const newPending = headers.get(PENDING_TOKEN_HEADER);
   headers.delete(PENDING_TOKEN_HEADER);
@@ -76,6 +78,7 @@ export async function join(request: Request, env: Env, roomName: string): Promis
       name,
       token: presentedToken(request, roomName)?.token,
       pendingToken: presentedPendingToken(request, roomName),
+      client: clientAddress(request),
     }),
   );
   const headers = new Headers();

@@ -52,6 +52,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #subscribers: Subscribers;
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
+  readonly #joinLimiter: RateLimiter;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -70,6 +71,7 @@ export class ChatRoom extends DurableObject<Env> {
       (at) => void ctx.storage.setAlarm(at),
     );
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
+    this.#joinLimiter = new RateLimiter(this.#config.joinBurst, this.#config.joinsPerSecond);
     void ctx.blockConcurrencyWhile(async () => {
       this.#presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
       // No stream survives a restart.
@@ -79,10 +81,15 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
   override async fetch(request: Request): Promise<Response> {
-    const { token, strict, pendingToken: presentedPending, lastEventId } = fromRoomRequest(request);
+    const { token, strict, pendingToken: presentedPending, lastEventId, client } = fromRoomRequest(request);
     if (this.#subscribers.size >= this.#config.maxSubscribers) {
       return failureResponse(
         fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5),
+      );
+    }
+    if (client !== undefined && this.#subscribers.countFrom(client) >= this.#config.maxStreamsPerClient) {
+      return failureResponse(
+        fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5),
       );
     }
     const session = token === undefined ? undefined : this.#sessions.get(token);
@@ -95,7 +102,11 @@ export class ChatRoom extends DurableObject<Env> {
     const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
 
     const { greeting, afterId } = this.#greeting(lastEventId);
-    const stream = this.#subscribers.open(encoder.encode(greeting), afterId, { token: session?.token, pendingToken });
+    const stream = this.#subscribers.open(encoder.encode(greeting), afterId, {
+      token: session?.token,
+      pendingToken,
+      client,
+    });
     this.#ensureHeartbeat();
     if (session) this.#streamOpened(session);
 
@@ -106,9 +117,15 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
-  join(request: { name: string; token?: string; pendingToken?: string }): Result<Joined> {
+  join(request: { name: string; token?: string; pendingToken?: string; client?: string }): Result<Joined> {
     const now = Date.now();
     const current = request.token === undefined ? undefined : this.#sessions.get(request.token);
+    // Joining costs nothing to repeat but fills the history and the session table, so each
+    // address may only do it at a measured pace.
+    const waitMs = this.#joinLimiter.take(request.client ?? "unknown", now);
+    if (waitMs > 0) {
+      return fail(429, "rate_limited", "Too many joins from your address; wait a moment.", Math.ceil(waitMs / 1000));
+    }
     const holder = this.#sessions.onlineByName(request.name);
     if (holder && holder.token !== current?.token) {
       return fail(409, "name_taken", `Someone in this room is already called ${holder.name}; pick another name.`);

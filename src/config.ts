@@ -10,12 +10,21 @@ export interface RoomConfig {
   rateBurst: number;
   ratePerSecond: number;
   maxSubscribers: number;
+  maxStreamsPerClient: number;
+  joinBurst: number;
+  joinsPerSecond: number;
   maxBacklogBytes: number;
   sessionTtlMs: number;
 }
 
 /** Largest request body the API reads, in bytes. */
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Longest URL the API reads, in characters. */
+export const MAX_URL_LENGTH = 4096;
+
+/** Most bytes of request headers the API reads. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * Reads every setting, failing loudly on a value that is not a number in range,
@@ -33,6 +42,9 @@ export function readConfig(env: Env): RoomConfig {
     rateBurst: whole(env, "RATE_BURST", 1),
     ratePerSecond: positive(env, "RATE_PER_SECOND"),
     maxSubscribers: whole(env, "MAX_SUBSCRIBERS", 1),
+    maxStreamsPerClient: whole(env, "MAX_STREAMS_PER_CLIENT", 1),
+    joinBurst: whole(env, "JOIN_RATE_BURST", 1),
+    joinsPerSecond: positive(env, "JOIN_RATE_PER_MINUTE") / 60,
     maxBacklogBytes: whole(env, "MAX_BACKLOG_BYTES", 1024),
     sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
   };

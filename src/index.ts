@@ -1,8 +1,10 @@
 import { type IRequest, Router } from "itty-router";
 import { join, leave, listUsers, openStream, postMessage } from "./api";
+import { assertReasonableSize } from "./request-limits";
 import { failureResponse } from "./responses";
 import { FailureError, fail } from "./result";
 import { assertSameOrigin } from "./same-origin";
+import { withSecurityHeaders } from "./security-headers";
 import { DEFAULT_ROOM, parseRoomName } from "./validate";
 
 export { ChatRoom } from "./chat-room";
@@ -26,14 +28,40 @@ function roomOf(request: IRequest): string {
   return raw === undefined ? DEFAULT_ROOM : parseRoomName(raw);
 }
 
+/**
+ * Every refusal is logged as one line of JSON: what was refused and why, never a message's
+ * text, a name or a token (the path holds none; tokens travel in headers and query strings).
+ */
+function logRefusal(request: IRequest, status: number, error: string): void {
+  const log = status >= 500 ? console.error : console.warn;
+  log(
+    JSON.stringify({
+      event: "request_refused",
+      status,
+      error,
+      method: request.method,
+      path: new URL(request.url).pathname,
+    }),
+  );
+}
+
 const router = Router<IRequest, Args>({
-  before: [(request) => assertSameOrigin(request)],
-  catch: (error: unknown) => {
-    if (error instanceof FailureError) return failureResponse(error.failure);
-    console.error(JSON.stringify({ message: "unhandled error", error: String(error) }));
+  before: [assertReasonableSize, assertSameOrigin],
+  catch: (error: unknown, request) => {
+    if (error instanceof FailureError) {
+      logRefusal(request, error.failure.status, error.failure.code);
+      return failureResponse(error.failure, error.headers);
+    }
+    logRefusal(request, 500, "internal_error");
+    console.error(JSON.stringify({ event: "unhandled_error", error: String(error) }));
     return failureResponse(fail(500, "internal_error", "Something went wrong on our side; try again."));
   },
+  finally: [withSecurityHeaders],
 });
+
+function methodNotAllowed(what: string, allow: string): never {
+  throw new FailureError(fail(405, "method_not_allowed", `${what} accepts ${allow}.`), { Allow: allow });
+}
 
 for (const prefix of PREFIXES) {
   for (const [path, methods] of Object.entries(ENDPOINTS)) {
@@ -41,8 +69,7 @@ for (const prefix of PREFIXES) {
       const room = roomOf(request);
       const handler = methods[request.method];
       if (handler) return handler(request, env, room);
-      const allow = Object.keys(methods).join(", ");
-      return failureResponse(fail(405, "method_not_allowed", `${path} accepts ${allow}.`), { Allow: allow });
+      return methodNotAllowed(path, Object.keys(methods).join(", "));
     });
   }
 }
@@ -52,9 +79,7 @@ router
   // the page is served only at `/r/<room>/`, so that its relative URLs resolve inside the room.
   .all("/r/:room", async (request, env) => {
     const room = roomOf(request);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return failureResponse(fail(405, "method_not_allowed", "A room page accepts GET."), { Allow: "GET, HEAD" });
-    }
+    if (request.method !== "GET" && request.method !== "HEAD") methodNotAllowed("A room page", "GET, HEAD");
     const url = new URL(request.url);
     if (url.pathname !== `/r/${room}/`) {
       url.pathname = `/r/${room}/`;
@@ -69,7 +94,7 @@ router
       const asset = await env.ASSETS.fetch(request);
       if (asset.status !== 404) return asset;
     }
-    return failureResponse(fail(404, "not_found", "There is nothing at this address."));
+    throw new FailureError(fail(404, "not_found", "There is nothing at this address."));
   });
 
 export default {

@@ -23,7 +23,11 @@ export function fail(status: number, code: string, message: string, retryAfter?:
 
 /** Carries a {@link Failure} up the Worker's call stack to the router's error handler. */
 export class FailureError extends Error {
-  constructor(readonly failure: Failure) {
+  constructor(
+    readonly failure: Failure,
+    /** Headers the refusal needs, such as `Allow` on a 405. */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(failure.message);
   }
 }

@@ -12,6 +12,8 @@ export interface SubscribeRequest {
   pendingToken?: string;
   /** Resume after this event id instead of starting from recent history. */
   lastEventId?: number;
+  /** The reader's address, for the per-client stream cap. */
+  client?: string;
 }
 
 /** Response header by which the room hands an anonymous reader a new pending token to set as its cookie. */
@@ -31,6 +33,7 @@ export function toRoomRequest(subscribe: SubscribeRequest): Request {
   if (subscribe.strict) url.searchParams.set("strict", "1");
   if (subscribe.pendingToken !== undefined) url.searchParams.set("pending", subscribe.pendingToken);
   if (subscribe.lastEventId !== undefined) url.searchParams.set("lastEventId", String(subscribe.lastEventId));
+  if (subscribe.client !== undefined) url.searchParams.set("client", subscribe.client);
   return new Request(url);
 }
 
@@ -39,9 +42,11 @@ export function fromRoomRequest(request: Request): SubscribeRequest {
   const token = params.get("token");
   const pendingToken = params.get("pending");
   const lastEventId = params.get("lastEventId");
+  const client = params.get("client");
   return {
     ...(token === null ? {} : { token }),
     ...(pendingToken === null ? {} : { pendingToken }),
+    ...(client === null ? {} : { client }),
     strict: params.get("strict") === "1",
     ...(lastEventId === null ? {} : { lastEventId: Number(lastEventId) }),
   };

@@ -6,9 +6,12 @@ export interface Subscriber {
   readonly token: string | undefined;
   /** Token handed to an anonymous reader as a cookie, which becomes its session if it joins. */
   readonly pendingToken: string | undefined;
+  /** The reader's address, when known, for the per-client cap. */
+  readonly client?: string | undefined;
 }
 
 interface OpenSubscriber {
+  readonly client: string | undefined;
   readonly controller: TransformStreamDefaultController<Uint8Array>;
   /** Written only with empty probes, whose promises settle once the reader wants more. */
   readonly writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -51,6 +54,8 @@ export class Subscribers {
   readonly #live = new Set<OpenSubscriber>();
   /** Open streams per session token, kept so presence checks cost nothing per subscriber. */
   readonly #owned = new Map<string, number>();
+  /** Open streams per client address. */
+  readonly #fromClient = new Map<string, number>();
   readonly #maxBacklogBytes: number;
   readonly #history: HistoryPager;
   readonly #onRemoved: (subscriber: Subscriber) => void;
@@ -99,6 +104,7 @@ export class Subscribers {
     subscriber = {
       controller,
       writer,
+      client: owner.client,
       token: undefined,
       pendingToken: owner.pendingToken,
       outbox: [],
@@ -107,6 +113,7 @@ export class Subscribers {
     };
     this.#all.add(subscriber);
     this.#own(subscriber, owner.token);
+    if (owner.client !== undefined) bump(this.#fromClient, owner.client, 1);
     if (this.#enqueue(subscriber, greeting)) void this.#catchUp(subscriber, afterId);
     return readable;
   }
@@ -161,6 +168,10 @@ export class Subscribers {
 
   countOwnedBy(token: string): number {
     return this.#owned.get(token) ?? 0;
+  }
+
+  countFrom(client: string): number {
+    return this.#fromClient.get(client) ?? 0;
   }
 
   async #catchUp(subscriber: OpenSubscriber, afterId: number): Promise<void> {
@@ -220,15 +231,9 @@ export class Subscribers {
   }
 
   #own(subscriber: OpenSubscriber, token: string | undefined): void {
-    if (subscriber.token !== undefined) this.#count(subscriber.token, -1);
+    if (subscriber.token !== undefined) bump(this.#owned, subscriber.token, -1);
     subscriber.token = token;
-    if (token !== undefined) this.#count(token, 1);
-  }
-
-  #count(token: string, delta: number): void {
-    const count = (this.#owned.get(token) ?? 0) + delta;
-    if (count > 0) this.#owned.set(token, count);
-    else this.#owned.delete(token);
+    if (token !== undefined) bump(this.#owned, token, 1);
   }
 
   /** Enqueues a chunk; false if the stream is gone, which removes it. */
@@ -259,7 +264,15 @@ export class Subscribers {
     this.#live.delete(subscriber);
     subscriber.outbox = [];
     subscriber.outboxBytes = 0;
-    if (subscriber.token !== undefined) this.#count(subscriber.token, -1);
+    if (subscriber.token !== undefined) bump(this.#owned, subscriber.token, -1);
+    if (subscriber.client !== undefined) bump(this.#fromClient, subscriber.client, -1);
     this.#onRemoved(subscriber);
   }
+}
+
+/** Adds `delta` to a count, forgetting counts that reach zero. */
+function bump(counts: Map<string, number>, key: string, delta: number): void {
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count > 0) counts.set(key, count);
+  else counts.delete(key);
 }

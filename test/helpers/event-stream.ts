@@ -62,13 +62,16 @@ export class EventStreamReader {
   }
 
   /** Chat events until one matches, returning all read up to and including it. */
-  async chatUntil(predicate: (data: ChatData) => boolean, timeoutMs = 3000): Promise<{ id: number; data: ChatData }[]> {
+  async chatUntil(
+    predicate: (data: ChatData, id: number) => boolean,
+    timeoutMs = 3000,
+  ): Promise<{ id: number; data: ChatData }[]> {
     const seen: { id: number; data: ChatData }[] = [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const event = await this.nextChat(Math.max(1, deadline - Date.now()));
       seen.push(event);
-      if (predicate(event.data)) return seen;
+      if (predicate(event.data, event.id)) return seen;
     }
   }
 
