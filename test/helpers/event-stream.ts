@@ -150,7 +150,8 @@ export class EventStreamReader {
         const field = colon === -1 ? line : line.slice(0, colon);
         let value = colon === -1 ? "" : line.slice(colon + 1);
         if (value.startsWith(" ")) value = value.slice(1);
-        if (field === "event") event = value;
+        // An empty event type dispatches as the default, "message", as the spec says.
+        if (field === "event") event = value === "" ? "message" : value;
         else if (field === "data") {
           data.push(value);
           hasData = true;

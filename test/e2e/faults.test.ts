@@ -1,0 +1,191 @@
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRawStream } from "../../bench/raw-sse-client";
+import { type DevServer, startDevServer } from "./dev-server";
+import { readThroughFaults } from "./resilient-reader";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function post(server: DevServer, path: string, body: unknown, token?: string): Promise<Response> {
+  return fetch(server.url + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function join(server: DevServer, room: string, name: string): Promise<string> {
+  const response = await post(server, `/r/${room}/users`, { name });
+  if (response.status !== 201) throw new Error(`join ${name}: ${response.status}`);
+  return (await response.json()).token as string;
+}
+
+/** Opens `count` streams to a room from this process; the sockets are returned so they can be closed. */
+async function openStreams(server: DevServer, room: string, count: number) {
+  const { hostname, port } = new URL(server.url);
+  return Promise.all(
+    Array.from({ length: count }, () => openRawStream(hostname, Number(port), `/r/${room}/stream`, () => undefined)),
+  );
+}
+
+/** Like {@link openStreams}, but keeps the streams that opened when some are refused. */
+async function openStreamsTolerant(server: DevServer, room: string, count: number) {
+  const { hostname, port } = new URL(server.url);
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, () => openRawStream(hostname, Number(port), `/r/${room}/stream`, () => undefined)),
+  );
+  return results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+}
+
+async function streamStatus(server: DevServer, room: string): Promise<number> {
+  const response = await fetch(`${server.url}/r/${room}/stream`);
+  await response.body?.cancel();
+  return response.status;
+}
+
+describe("the server process killed and restarted under load", () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({ RECONNECT_DELAY_MS: "200" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("loses no message it acknowledged: every reader sees each once, in order", async () => {
+    const room = `kill-${Date.now().toString(36)}`;
+    const tokens = await Promise.all(["p1", "p2", "p3"].map((name) => join(server, room, name)));
+    const closer = await join(server, room, "closer");
+    const readers = Array.from({ length: 4 }, () => readThroughFaults(server.url, room, "END"));
+    await sleep(300);
+
+    const acknowledged: number[] = [];
+    let sent = 0;
+    let stopping = false;
+    const publishing = tokens.map(async (token, n) => {
+      for (let i = 0; !stopping; i++) {
+        sent++;
+        const response = await post(server, `/r/${room}/messages`, { msg: `p${n} #${i}` }, token).catch(
+          () => undefined,
+        );
+        if (response?.status === 201) acknowledged.push((await response.json()).id);
+        await sleep(250);
+      }
+    });
+    await sleep(1500);
+    await server.restart();
+    await sleep(1500);
+    stopping = true;
+    await Promise.all(publishing);
+    const end = await post(server, `/r/${room}/messages`, { msg: "END" }, closer);
+    expect(end.status).toBe(201);
+    acknowledged.push((await end.json()).id);
+    sent++;
+
+    const results = await Promise.all(readers);
+    for (const { ids, reconnects } of results) {
+      expect(reconnects).toBeGreaterThanOrEqual(1);
+      for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1] ?? 0);
+      for (const id of acknowledged) expect(ids).toContain(id);
+    }
+    console.log(
+      `process kill: sent ${sent}, acknowledged ${acknowledged.length}, delivered ${results.map((r) => r.ids.length).join("/")} ` +
+        `to ${results.length} readers after ${results.map((r) => r.reconnects).join("/")} reconnects, lost 0`,
+    );
+  }, 60_000);
+});
+
+describe("subscribers whose processes are killed", () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({ PRESENCE_GRACE_SECONDS: "2", HEARTBEAT_SECONDS: "1", MAX_SUBSCRIBERS: "20" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("are found by the heartbeat, leave the online list within the grace period, and hold no stream", async () => {
+    const room = `vanish-${Date.now().toString(36)}`;
+    const names = Array.from({ length: 10 }, (_, i) => `ghost${i}`);
+    const tokens = await Promise.all(names.map((name) => join(server, room, name)));
+    // One process holds every ghost's stream, then dies without closing anything.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `for (const token of ${JSON.stringify(tokens)}) fetch(${JSON.stringify(`${server.url}/r/${room}/stream?token=`)} + token).then((r) => r.body.getReader().read());
+         setTimeout(() => process.stdout.write("open\\n"), 1500); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    await sleep(3000);
+    const online = async () => (await (await fetch(`${server.url}/r/${room}/users`)).json()) as { name: string }[];
+    expect((await online()).map((user) => user.name).sort()).toEqual([...names].sort());
+
+    holder.kill("SIGKILL");
+    const killedAt = Date.now();
+    while ((await online()).length > 0 && Date.now() - killedAt < 15_000) await sleep(250);
+    const goneAfterMs = Date.now() - killedAt;
+    expect(await online()).toEqual([]);
+    expect(goneAfterMs).toBeLessThan((2 + 1 * 2 + 3) * 1000);
+
+    // The room's cap is 20 streams: all 20 places are free again, so none is held for a ghost.
+    const sockets = await openStreams(server, room, 20);
+    expect(await streamStatus(server, room)).toBe(503);
+    for (const socket of sockets) socket.destroy();
+    console.log(
+      `killed subscribers: 10 streams of a killed process, all announced as left ${goneAfterMs} ms after the kill`,
+    );
+  }, 60_000);
+});
+
+describe("a thousand subscribers churning", () => {
+  const CAP = 1000;
+  const KEPT = 100;
+  const seconds = Number(process.env.CHURN_SECONDS ?? 60);
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({
+      HEARTBEAT_SECONDS: "1",
+      MAX_SUBSCRIBERS: String(CAP),
+      MAX_STREAMS_PER_CLIENT: String(CAP * 2),
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("leaves the room counting exactly the streams still connected", async () => {
+    const room = `churn-${Date.now().toString(36)}`;
+    let open = await openStreams(server, room, CAP);
+    let opened = CAP;
+    let closed = 0;
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) {
+      // Close a random tenth, some abruptly, and open as many again.
+      const leaving = open.filter(() => Math.random() < 0.1);
+      for (const [i, socket] of leaving.entries()) {
+        if (i % 2 === 0) socket.destroy();
+        else socket.resetAndDestroy();
+      }
+      closed += leaving.length;
+      open = open.filter((socket) => !leaving.includes(socket));
+      await sleep(300);
+      const fresh = await openStreamsTolerant(server, room, leaving.length);
+      opened += fresh.length;
+      open.push(...fresh);
+    }
+    // All but KEPT go; once the heartbeat has found them, exactly CAP - KEPT places are free.
+    for (const socket of open.slice(KEPT)) socket.destroy();
+    closed += open.length - KEPT;
+    open = open.slice(0, KEPT);
+    await sleep(2500);
+    const refill = await openStreams(server, room, CAP - KEPT);
+    expect(await streamStatus(server, room)).toBe(503);
+    for (const socket of [...open, ...refill]) socket.destroy();
+    console.log(
+      `churn: ${seconds} s, ${opened} streams opened, ${closed} closed; the room counted exactly ${KEPT} afterwards`,
+    );
+  }, 180_000);
+});
