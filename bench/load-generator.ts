@@ -34,6 +34,8 @@ const sentAt: number[] = [];
 const acknowledged: number[] = [];
 let failedPosts = 0;
 let lastDeliveryAt = 0;
+let reconnects = 0;
+let finished = false;
 
 function request(
   method: string,
@@ -68,16 +70,39 @@ function request(
   });
 }
 
+/**
+ * Opens subscriber `index`'s stream, and opens it again with Last-Event-ID whenever the server
+ * cuts it (as it does to a reader that falls too far behind), as EventSource would.
+ */
 async function openStream(index: number): Promise<void> {
   const { hostname, port } = new URL(baseUrl);
-  const scanner = new SseScanner();
-  await openRawStream(hostname, Number(port), `/r/${room}/stream`, (bytes) => {
-    const now = performance.now();
-    scanner.pushBytes(bytes, (seq, id) => {
-      ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
-      lastDeliveryAt = now;
+  let lastId = -1;
+  const connect = async (): Promise<void> => {
+    const scanner = new SseScanner();
+    const socket = await openRawStream(
+      hostname,
+      Number(port),
+      `/r/${room}/stream`,
+      (bytes) => {
+        const now = performance.now();
+        scanner.pushBytes(bytes, (seq, id) => {
+          ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
+          lastId = Math.max(lastId, id);
+          lastDeliveryAt = now;
+        });
+      },
+      lastId >= 0 ? { "Last-Event-ID": String(lastId) } : {},
+    );
+    socket.once("close", () => {
+      if (finished) return;
+      reconnects++;
+      const retry = (): void => {
+        if (!finished) connect().catch(() => setTimeout(retry, 200));
+      };
+      setTimeout(retry, 100);
     });
-  });
+  };
+  await connect();
 }
 
 async function connectAll(): Promise<number> {
@@ -147,6 +172,7 @@ async function main(): Promise<void> {
   while (ledger.distinct < expected() && performance.now() - publishedAt < DRAIN_TIMEOUT_MS) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  finished = true;
   const elapsedMs = Math.max(lastDeliveryAt, publishedAt) - start;
   const cpu = process.cpuUsage(cpuBefore);
   const summary = ledger.summarize(acknowledged.sort((a, b) => a - b));
@@ -159,6 +185,7 @@ async function main(): Promise<void> {
       sent: sentAt.length,
       acknowledged: acknowledged.length,
       failedPosts,
+      reconnects,
       ...summary,
       deliveriesPerSecond: summary.delivered / (elapsedMs / 1000),
       generatorCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,

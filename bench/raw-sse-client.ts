@@ -13,6 +13,7 @@ export function openRawStream(
   port: number,
   path: string,
   onBody: (bytes: Buffer) => void,
+  headers: Record<string, string> = {},
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true });

@@ -23,6 +23,7 @@ interface PointResult {
   sent: number;
   acknowledged: number;
   failedPosts: number;
+  reconnects: number;
   expected: number;
   delivered: number;
   lost: number;
@@ -159,6 +160,7 @@ function table(results: PointResult[]): string {
     "lost",
     "dup",
     "order",
+    "recon",
     "gen CPU",
   ];
   const rows = results.map((r) => [
@@ -175,6 +177,7 @@ function table(results: PointResult[]): string {
     fmt(r.lost),
     fmt(r.duplicated),
     fmt(r.outOfOrder),
+    fmt(r.reconnects),
     `${fmt(r.generatorCpu * 100)}%${r.generatorCpu > 0.9 ? " (saturated)" : ""}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
@@ -248,12 +251,19 @@ async function main(): Promise<void> {
     ] as [string, () => Promise<Target>][]
   ).filter(([key]) => TARGETS.includes(key));
   const results: PointResult[] = [];
+  const failures: string[] = [];
   for (const [, start] of starts) {
     const target = await start();
     process.stdout.write(`\n${target.name}\n`);
     try {
       for (const { subscribers, rate } of points()) {
-        const result = await measure(target, subscribers, rate);
+        const result = await measure(target, subscribers, rate).catch((error: unknown) => {
+          const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).split("\n")[0]}`;
+          failures.push(reason);
+          process.stdout.write(`  failed: ${reason}\n`);
+          return undefined;
+        });
+        if (!result) continue;
         results.push(result);
         process.stdout.write(
           `  N=${subscribers} rate=${rate}: ${fmt(result.deliveriesPerSecond)} deliveries/s, p50 ${fmt(result.p50Ms, 1)} ms, p99 ${fmt(result.p99Ms, 1)} ms, lost ${result.lost}\n`,
@@ -263,21 +273,24 @@ async function main(): Promise<void> {
       await target.stop();
     }
   }
-  const report = `${table(results)}\n\n${ratios(results)}\n`;
+  const failed = failures.length > 0 ? `\nRuns that failed:\n${failures.map((f) => `- ${f}`).join("\n")}\n` : "";
+  const report = `${table(results)}\n\n${ratios(results)}\n${failed}`;
   process.stdout.write(`\n${report}`);
   const dir = join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const stem = quick ? "quick" : process.argv.length > 2 ? "partial" : "latest";
   writeFileSync(
     join(dir, `${stem}.json`),
-    `${JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: SECONDS, pinned: twoCores, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: SECONDS, pinned: twoCores, results, failures }, null, 2)}\n`,
   );
   writeFileSync(join(dir, `${stem}.svg`), chart(results));
   writeFileSync(join(dir, `${stem}.md`), `Machine: ${machine}\n\n${report}`);
   process.stdout.write(`\nWrote bench/results/${stem}.json, ${stem}.svg and ${stem}.md\n`);
   const broken = results.filter((r) => r.lost + r.duplicated + r.outOfOrder > 0);
-  if (broken.length > 0) {
-    process.stderr.write(`Deliveries were lost, doubled or out of order in ${broken.length} runs.\n`);
+  if (broken.length > 0 || failures.length > 0) {
+    process.stderr.write(
+      `Deliveries were lost, doubled or out of order in ${broken.length} runs; ${failures.length} runs failed.\n`,
+    );
     process.exitCode = 1;
   }
 }
