@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     try {
       for (const { subscribers, rate } of points()) {
         const result = await measure(target, subscribers, rate).catch((error: unknown) => {
-          const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).split("\n")[0]}`;
+          const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).replace(/\s+/g, " ").slice(0, 200)}`;
           failures.push(reason);
           process.stdout.write(`  failed: ${reason}\n`);
           return undefined;
