@@ -62,13 +62,18 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
+      this.#config.maxRoomBacklogBytes,
       (afterId) => this.#replayPage(afterId),
       (subscriber) => this.#streamClosed(subscriber),
     );
     this.#presence = new Presence(
       this.#config.presenceGraceMs,
       (token) => this.#subscribers.countOwnedBy(token),
-      (at) => void ctx.storage.setAlarm(at),
+      (at) => {
+        ctx.storage.setAlarm(at).catch((error: unknown) => {
+          console.error(JSON.stringify({ event: "alarm_not_set", error: String(error) }));
+        });
+      },
     );
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
     this.#joinLimiter = new RateLimiter(this.#config.joinBurst, this.#config.joinsPerSecond);
@@ -143,9 +148,11 @@ export class ChatRoom extends DurableObject<Env> {
 
     // A reader whose stream was opened before joining holds a pending token; adopting it
     // makes those streams count for the new participant's presence.
+    // The session gets a token of its own, never the pending one, which the client could have
+    // been handed by someone else.
+    const token = newToken();
     const pending = request.pendingToken;
-    const adopted = pending !== undefined && !this.#sessions.get(pending) ? this.#subscribers.adopt(pending) : 0;
-    const token = pending !== undefined && adopted > 0 ? pending : newToken();
+    const adopted = pending !== undefined && !this.#sessions.get(pending) ? this.#subscribers.adopt(pending, token) : 0;
     this.#sessions.save({ token, name: request.name, online: true, seenAt: now, streaming: adopted > 0 });
     this.#presence.seen(token, now);
     this.#publish(joinEvent(request.name, now));
@@ -171,17 +178,15 @@ export class ChatRoom extends DurableObject<Env> {
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     const now = Date.now();
+    const holder = session.online ? undefined : this.#sessions.onlineByName(session.name);
+    if (holder) {
+      return fail(409, "name_taken", `Someone else joined as ${holder.name} while you were away; join again.`);
+    }
     const waitMs = this.#rateLimiter.take(session.token, now);
     if (waitMs > 0) {
       return fail(429, "rate_limited", "You are sending messages too fast; wait a moment.", Math.ceil(waitMs / 1000));
     }
-    if (!session.online) {
-      const holder = this.#sessions.onlineByName(session.name);
-      if (holder) {
-        return fail(409, "name_taken", `Someone else joined as ${holder.name} while you were away; join again.`);
-      }
-      this.#publish(joinEvent(session.name, now));
-    }
+    if (!session.online) this.#publish(joinEvent(session.name, now));
     this.#sessions.save({ ...session, online: true, seenAt: now });
     this.#presence.seen(session.token, now);
     return { ok: true, id: this.#publish(messageEvent(session.name, request.msg, now)) };
@@ -236,26 +241,39 @@ export class ChatRoom extends DurableObject<Env> {
     let greeting = encodeRetry(this.#config.reconnectDelayMs);
     greeting += encodeMessage({ event: "presence", data: JSON.stringify({ users: this.users() }) });
     const latestId = this.#log.lastId;
-    const recent = Math.max(latestId - this.#config.historyOnConnect, 0);
+    const oldestId = this.#log.oldestId() ?? latestId + 1;
+    // Replays start at a stored event, so that a hole found later means events were deleted
+    // while the reader was catching up (see #replayPage).
+    const recent = Math.max(latestId - this.#config.historyOnConnect, oldestId - 1, 0);
     if (lastEventId === undefined) return { greeting, afterId: recent };
 
-    const oldestId = this.#log.oldestId() ?? latestId + 1;
     const unknown = lastEventId > latestId;
     if (unknown || lastEventId < oldestId - 1) {
       // The reader missed events that are gone (or holds an id this room never issued):
       // say so before the replay, so the client knows its view has a hole.
-      greeting += encodeMessage({ event: "gap", data: JSON.stringify({ lastEventId, oldestId, latestId }) });
+      greeting += gapFrame(lastEventId, oldestId, latestId);
     }
-    return { greeting, afterId: unknown ? recent : lastEventId };
+    return { greeting, afterId: unknown ? recent : Math.max(lastEventId, oldestId - 1) };
   }
 
-  /** The next page of a replay: at least one event, and no more than a quarter of the backlog bound beyond it. */
+  /**
+   * The next page of a replay: at least one event, and no more than a quarter of the backlog
+   * bound beyond it. If retention deleted events while the reader was catching up, the page
+   * starts with a `gap` notice.
+   */
   #replayPage(afterId: number): { frames: Uint8Array; lastId: number } | undefined {
     const budget = this.#config.maxBacklogBytes / 4;
     const frames: Uint8Array[] = [];
     let bytes = 0;
     let lastId: number | undefined;
-    for (const event of this.#log.after(afterId, REPLAY_PAGE_EVENTS)) {
+    const events = this.#log.after(afterId, REPLAY_PAGE_EVENTS);
+    const first = events[0];
+    if (first && first.id > afterId + 1) {
+      const gap = encoder.encode(gapFrame(afterId, first.id, this.#log.lastId));
+      frames.push(gap);
+      bytes += gap.byteLength;
+    }
+    for (const event of events) {
       const frame = encoder.encode(encodeMessage({ id: event.id, data: event.data }));
       if (lastId !== undefined && bytes + frame.byteLength > budget) break;
       frames.push(frame);
@@ -307,4 +325,9 @@ export class ChatRoom extends DurableObject<Env> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }
+}
+
+/** The named event that tells a reader some events it asked for are gone. */
+function gapFrame(lastEventId: number, oldestId: number, latestId: number): string {
+  return encodeMessage({ event: "gap", data: JSON.stringify({ lastEventId, oldestId, latestId }) });
 }

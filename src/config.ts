@@ -14,6 +14,7 @@ export interface RoomConfig {
   joinBurst: number;
   joinsPerSecond: number;
   maxBacklogBytes: number;
+  maxRoomBacklogBytes: number;
   sessionTtlMs: number;
 }
 
@@ -46,6 +47,7 @@ export function readConfig(env: Env): RoomConfig {
     joinBurst: whole(env, "JOIN_RATE_BURST", 1),
     joinsPerSecond: positive(env, "JOIN_RATE_PER_MINUTE") / 60,
     maxBacklogBytes: whole(env, "MAX_BACKLOG_BYTES", 1024),
+    maxRoomBacklogBytes: whole(env, "MAX_ROOM_BACKLOG_BYTES", 1024),
     sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
   };
 }

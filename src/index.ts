@@ -30,7 +30,7 @@ function roomOf(request: IRequest): string {
 
 /**
  * Every refusal is logged as one line of JSON: what was refused and why, never a message's
- * text, a name or a token (the path holds none; tokens travel in headers and query strings).
+ * text, a name, a room or a token (tokens travel in headers and query strings, not the path).
  */
 function logRefusal(request: IRequest, status: number, error: string): void {
   const log = status >= 500 ? console.error : console.warn;

@@ -15,7 +15,24 @@ export function assertReasonableSize(request: Request): void {
   }
 }
 
-/** The address a request came from, as Cloudflare reports it; one name for all when it does not. */
+/**
+ * The address a request came from, as Cloudflare reports it; one name for all when it does not.
+ * An IPv6 address counts by its /64 network, since one machine commonly holds a whole /64.
+ */
 export function clientAddress(request: Request): string {
-  return request.headers.get("CF-Connecting-IP") ?? "unknown";
+  const address = request.headers.get("CF-Connecting-IP");
+  if (address === null) return "unknown";
+  return address.includes(":") ? ipv6Network(address) : address;
+}
+
+/** The first four groups of an IPv6 address, with `::` expanded. */
+function ipv6Network(address: string): string {
+  const [head = "", tail] = address.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

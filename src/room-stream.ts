@@ -27,27 +27,28 @@ export const STREAM_HEADERS: Readonly<Record<string, string>> = {
   "X-Accel-Buffering": "no",
 };
 
+/**
+ * The request the room's `fetch` gets. What identifies the reader travels in headers, so that
+ * no token or address appears in a URL a log might record.
+ */
 export function toRoomRequest(subscribe: SubscribeRequest): Request {
-  const url = new URL("https://room.internal/stream");
-  if (subscribe.token !== undefined) url.searchParams.set("token", subscribe.token);
-  if (subscribe.strict) url.searchParams.set("strict", "1");
-  if (subscribe.pendingToken !== undefined) url.searchParams.set("pending", subscribe.pendingToken);
-  if (subscribe.lastEventId !== undefined) url.searchParams.set("lastEventId", String(subscribe.lastEventId));
-  if (subscribe.client !== undefined) url.searchParams.set("client", subscribe.client);
-  return new Request(url);
+  const headers = new Headers();
+  if (subscribe.token !== undefined) headers.set("Chat-Token", subscribe.token);
+  if (subscribe.strict) headers.set("Chat-Strict", "1");
+  if (subscribe.pendingToken !== undefined) headers.set("Chat-Pending-Token", subscribe.pendingToken);
+  if (subscribe.lastEventId !== undefined) headers.set("Last-Event-ID", String(subscribe.lastEventId));
+  if (subscribe.client !== undefined) headers.set("Chat-Client", subscribe.client);
+  return new Request("https://room.internal/stream", { headers });
 }
 
 export function fromRoomRequest(request: Request): SubscribeRequest {
-  const params = new URL(request.url).searchParams;
-  const token = params.get("token");
-  const pendingToken = params.get("pending");
-  const lastEventId = params.get("lastEventId");
-  const client = params.get("client");
+  const header = (name: string) => request.headers.get(name) ?? undefined;
+  const lastEventId = header("Last-Event-ID");
   return {
-    ...(token === null ? {} : { token }),
-    ...(pendingToken === null ? {} : { pendingToken }),
-    ...(client === null ? {} : { client }),
-    strict: params.get("strict") === "1",
-    ...(lastEventId === null ? {} : { lastEventId: Number(lastEventId) }),
+    token: header("Chat-Token"),
+    strict: header("Chat-Strict") === "1",
+    pendingToken: header("Chat-Pending-Token"),
+    lastEventId: lastEventId === undefined ? undefined : Number(lastEventId),
+    client: header("Chat-Client"),
   };
 }

@@ -30,7 +30,8 @@ export function pendingCookieName(room: string): string {
  */
 export function presentedToken(request: Request, room: string): PresentedToken | undefined {
   const authorization = request.headers.get("Authorization");
-  if (authorization !== null) {
+  // Another scheme (Basic, from a proxy's login, say) is not ours to judge.
+  if (authorization !== null && /^Bearer\b/i.test(authorization)) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return { token: checked(match?.[1] ?? ""), source: "header" };
   }

@@ -57,11 +57,25 @@ export class Subscribers {
   /** Open streams per client address. */
   readonly #fromClient = new Map<string, number>();
   readonly #maxBacklogBytes: number;
+  readonly #maxRoomBacklogBytes: number;
+  /** Bytes held back in every outbox together, kept so the room-wide budget costs nothing to check. */
+  #heldBytes = 0;
   readonly #history: HistoryPager;
   readonly #onRemoved: (subscriber: Subscriber) => void;
 
-  constructor(maxBacklogBytes: number, history: HistoryPager, onRemoved: (subscriber: Subscriber) => void) {
+  /**
+   * @param maxBacklogBytes what one reader may have waiting before it is cut off
+   * @param maxRoomBacklogBytes what all readers together may have held back: past it, the
+   *   reader whose frame would go over is cut off, so many slow readers cannot exhaust memory
+   */
+  constructor(
+    maxBacklogBytes: number,
+    maxRoomBacklogBytes: number,
+    history: HistoryPager,
+    onRemoved: (subscriber: Subscriber) => void,
+  ) {
     this.#maxBacklogBytes = maxBacklogBytes;
+    this.#maxRoomBacklogBytes = maxRoomBacklogBytes;
     this.#history = history;
     this.#onRemoved = onRemoved;
   }
@@ -114,7 +128,10 @@ export class Subscribers {
     this.#all.add(subscriber);
     this.#own(subscriber, owner.token);
     if (owner.client !== undefined) bump(this.#fromClient, owner.client, 1);
-    if (this.#enqueue(subscriber, greeting)) void this.#catchUp(subscriber, afterId);
+    if (this.#enqueue(subscriber, greeting)) {
+      const opened = subscriber;
+      this.#catchUp(opened, afterId).catch(() => this.#cutOff(opened));
+    }
     return readable;
   }
 
@@ -135,13 +152,13 @@ export class Subscribers {
     }
   }
 
-  /** Hands the anonymous streams that were given `pendingToken` to that session; returns how many. */
-  adopt(pendingToken: string): number {
+  /** Hands the anonymous streams that were given `pendingToken` to the session `token`; returns how many. */
+  adopt(pendingToken: string, token: string): number {
     let adopted = 0;
     for (const subscriber of this.#all) {
       if (subscriber.pendingToken !== pendingToken) continue;
       subscriber.pendingToken = undefined;
-      this.#own(subscriber, pendingToken);
+      this.#own(subscriber, token);
       adopted++;
     }
     return adopted;
@@ -176,15 +193,31 @@ export class Subscribers {
 
   async #catchUp(subscriber: OpenSubscriber, afterId: number): Promise<void> {
     let cursor = afterId;
-    for (;;) {
-      if (!(await this.#drained(subscriber))) return;
-      const page = this.#history(cursor);
-      if (!page) {
-        this.#live.add(subscriber);
-        return;
+    // The page the reader has not taken yet counts towards the room-wide budget.
+    let unread = 0;
+    try {
+      for (;;) {
+        const drained = await this.#drained(subscriber);
+        this.#heldBytes -= unread;
+        unread = 0;
+        if (!drained) return;
+        const page = this.#history(cursor);
+        if (!page) {
+          this.#live.add(subscriber);
+          return;
+        }
+        // Many readers catching up at once (after a deploy, say) take turns within the budget.
+        while (this.#heldBytes > 0 && this.#heldBytes + page.frames.byteLength > this.#maxRoomBacklogBytes) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          if (!this.#all.has(subscriber)) return;
+        }
+        if (!this.#enqueue(subscriber, page.frames)) return;
+        unread = page.frames.byteLength;
+        this.#heldBytes += unread;
+        cursor = page.lastId;
       }
-      if (!this.#enqueue(subscriber, page.frames)) return;
-      cursor = page.lastId;
+    } finally {
+      this.#heldBytes -= unread;
     }
   }
 
@@ -205,12 +238,16 @@ export class Subscribers {
       this.#enqueue(subscriber, chunk);
       return;
     }
-    subscriber.outbox.push(chunk);
-    subscriber.outboxBytes += chunk.byteLength;
-    if (this.#backlog(subscriber) > this.#maxBacklogBytes) {
+    if (
+      this.#backlog(subscriber) + chunk.byteLength > this.#maxBacklogBytes ||
+      this.#heldBytes + chunk.byteLength > this.#maxRoomBacklogBytes
+    ) {
       this.#cutOff(subscriber);
       return;
     }
+    subscriber.outbox.push(chunk);
+    subscriber.outboxBytes += chunk.byteLength;
+    this.#heldBytes += chunk.byteLength;
     if (!subscriber.waiting) void this.#flushWhenDrained(subscriber);
   }
 
@@ -220,8 +257,7 @@ export class Subscribers {
     subscriber.waiting = false;
     if (!drained || subscriber.outboxBytes === 0) return;
     const chunk = concatBytes(subscriber.outbox, subscriber.outboxBytes);
-    subscriber.outbox = [];
-    subscriber.outboxBytes = 0;
+    this.#release(subscriber);
     this.#enqueue(subscriber, chunk);
   }
 
@@ -259,14 +295,25 @@ export class Subscribers {
     this.#remove(subscriber);
   }
 
+  /** Empties a subscriber's outbox. */
+  #release(subscriber: OpenSubscriber): void {
+    this.#heldBytes -= subscriber.outboxBytes;
+    subscriber.outbox = [];
+    subscriber.outboxBytes = 0;
+  }
+
   #remove(subscriber: OpenSubscriber): void {
     if (!this.#all.delete(subscriber)) return;
     this.#live.delete(subscriber);
-    subscriber.outbox = [];
-    subscriber.outboxBytes = 0;
+    this.#release(subscriber);
     if (subscriber.token !== undefined) bump(this.#owned, subscriber.token, -1);
     if (subscriber.client !== undefined) bump(this.#fromClient, subscriber.client, -1);
-    this.#onRemoved(subscriber);
+    try {
+      this.#onRemoved(subscriber);
+    } catch (error) {
+      // A failure here must not stop a broadcast midway through the other readers.
+      console.error(JSON.stringify({ event: "stream_close_failed", error: String(error) }));
+    }
   }
 }
 

@@ -45,6 +45,18 @@ describe("a client flooding a room", () => {
     for (const response of [...held.slice(1), neighbour, elsewhere, again]) await response.body?.cancel();
   });
 
+  it("counts IPv6 addresses by their /64 network", async () => {
+    const room = freshRoom();
+    const held = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => stream(room, `2001:db8:0:1::${(i + 1).toString(16)}`)),
+    );
+    expect(held.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    expect((await stream(room, "2001:db8:0:1:ffff:ffff:ffff:ffff")).status).toBe(429);
+    const otherNetwork = await stream(room, "2001:db8:0:2::1");
+    expect(otherNetwork.status).toBe(200);
+    for (const response of [...held, otherNetwork]) await response.body?.cancel();
+  });
+
   it("may join only at a measured pace, and others still join", async () => {
     const room = freshRoom();
     const statuses: number[] = [];

@@ -73,6 +73,21 @@ describe("identity", () => {
     expect(stream.status).toBe(401);
   });
 
+  it("ignores an Authorization header of another scheme and falls back to the cookie", async () => {
+    const room = freshRoom();
+    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    const response = await call(`${roomPath(room)}/messages`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Authorization: "Basic dXNlcjpwYXNz",
+        Cookie: cookieFrom(joined),
+      },
+      body: "msg=hello",
+    });
+    expect(response.status).toBe(201);
+  });
+
   it("keeps sessions to their room", async () => {
     const here = freshRoom();
     const alice = await joinAs(here, "alice");

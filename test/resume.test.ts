@@ -132,3 +132,31 @@ describe("event ids", () => {
     await again.reader.cancel();
   });
 });
+
+describe("a slow replay", () => {
+  it("says so when events it had still to send were deleted by retention meanwhile", async () => {
+    const room = freshRoom();
+    const writers = await Promise.all(Array.from({ length: 30 }, (_, i) => joinAs(room, `w${i}`)));
+    const text = "가".repeat(990);
+    for (let i = 0; i < 88; i++) await sayOk(nth(writers, i), `old ${i} ${text}`);
+    // The reader asks for everything and then reads nothing while 100 more events push out
+    // the whole history it has not been sent yet.
+    const { reader } = await openStream(room, { lastEventId: 0 });
+    await reader.next();
+    for (let i = 0; i < 100; i++) await sayOk(nth(writers, i), `new ${i}`);
+    const seen: string[] = [];
+    for (;;) {
+      const event = await reader.next(5000);
+      seen.push(event.event === "gap" ? "gap" : (JSON.parse(event.data) as { msg: string }).msg.slice(0, 7));
+      if (seen.at(-1) === "new 99") break;
+    }
+    // The first gap says the early history is gone; the second comes mid-replay, where the
+    // events the reader had still to be sent were deleted.
+    expect(seen[0]).toBe("gap");
+    const gap = seen.lastIndexOf("gap");
+    expect(gap).toBeGreaterThan(1);
+    expect(seen.slice(1, gap).every((msg) => msg.startsWith("old ") || msg.startsWith("add"))).toBe(true);
+    expect(seen.slice(gap + 1).every((msg) => msg.startsWith("new "))).toBe(true);
+    await reader.cancel();
+  }, 20_000);
+});
