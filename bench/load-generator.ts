@@ -19,7 +19,7 @@ import { benchMessage, SseScanner } from "./sse-scanner.ts";
 const MESSAGE_BYTES = 100;
 const CONNECT_CONCURRENCY = 100;
 const MAX_PUBLISHERS = 16;
-const DRAIN_TIMEOUT_MS = 15_000;
+const DRAIN_TIMEOUT_MS = 8_000;
 
 const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5"] = process.argv.slice(2);
 const subscribers = Number(subscribersArg);

@@ -55,7 +55,7 @@ const RATES: (number | "max")[] =
   option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
 const TARGETS = option("targets") ?? ["baseline", "workerd", "wrangler"];
-const SECONDS = quick ? 3 : 5;
+const SECONDS = quick ? 3 : 4;
 const twoCores = availableParallelism() >= 2 && hasTaskset();
 const SERVER_CPU = twoCores ? "0" : undefined;
 const GENERATOR_CPU = twoCores ? "1" : undefined;
