@@ -7,8 +7,10 @@
  *
  * A fixed rate is an open-loop schedule: message i is due at start + i/rate whether or not
  * earlier posts have been answered, and its latency is counted from when it was due, so a
- * slow server cannot hide its delay. `max` runs publishers that post as fast as they are
- * answered, counting latency from each actual send.
+ * slow server cannot hide its delay. `max` finds the most the room sustains: publishers post
+ * as fast as they can while no more than a window of messages is still on its way to some
+ * subscriber, and latency counts from each actual send. (Posting as fast as posts are merely
+ * acknowledged would only measure how fast backlogs grow until readers are cut off.)
  */
 import http from "node:http";
 import { performance } from "node:perf_hooks";
@@ -19,6 +21,8 @@ import { benchMessage, SseScanner } from "./sse-scanner.ts";
 const MESSAGE_BYTES = 100;
 const CONNECT_CONCURRENCY = 100;
 const MAX_PUBLISHERS = 16;
+/** Messages that may be published but not yet delivered to every subscriber, in `max` mode. */
+const MAX_IN_FLIGHT = 64;
 const DRAIN_TIMEOUT_MS = 8_000;
 
 const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5"] = process.argv.slice(2);
@@ -36,6 +40,10 @@ let failedPosts = 0;
 let lastDeliveryAt = 0;
 let reconnects = 0;
 let finished = false;
+/** Subscribers that have received each message, and how many messages all of them have. */
+const reach: number[] = [];
+let complete = 0;
+let onComplete: (() => void) | undefined;
 
 function request(
   method: string,
@@ -86,7 +94,12 @@ async function openStream(index: number): Promise<void> {
       (bytes) => {
         const now = performance.now();
         scanner.pushBytes(bytes, (seq, id) => {
+          const before = ledger.distinct;
           ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
+          if (ledger.distinct > before && (reach[seq] = (reach[seq] ?? 0) + 1) === subscribers) {
+            complete++;
+            onComplete?.();
+          }
           lastId = Math.max(lastId, id);
           lastDeliveryAt = now;
         });
@@ -109,7 +122,18 @@ async function connectAll(): Promise<number> {
   const started = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < subscribers) await openStream(next++);
+    while (next < subscribers) {
+      const index = next++;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await openStream(index);
+          break;
+        } catch (error) {
+          if (attempt === 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, subscribers) }, worker));
   return performance.now() - started;
@@ -146,8 +170,17 @@ async function publishAtRate(token: string, start: number): Promise<void> {
 
 async function publishAtMax(token: string, start: number): Promise<void> {
   let seq = 0;
+  const windowOpen = async () => {
+    while (seq - complete - failedPosts >= MAX_IN_FLIGHT) {
+      await new Promise<void>((resolve) => {
+        onComplete = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
   const publisher = async () => {
     while (performance.now() - start < seconds * 1000) {
+      await windowOpen();
       const mine = seq++;
       sentAt[mine] = performance.now();
       await publish(mine, token);
