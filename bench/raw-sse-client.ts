@@ -6,6 +6,7 @@
 import { connect, type Socket } from "node:net";
 
 const CRLF2 = Buffer.from("\r\n\r\n");
+const CONNECT_TIMEOUT_MS = 20_000;
 
 /** Opens `path` on `host:port` and calls `onBody` with every piece of the decoded body. */
 export function openRawStream(
@@ -61,6 +62,8 @@ export function openRawStream(
       }
     };
 
+    // A server too busy to answer within the limit counts as refusing.
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error("no answer within the connect limit")));
     socket.once("error", reject);
     socket.on("data", (data: Buffer) => {
       if (started) {
@@ -80,6 +83,7 @@ export function openRawStream(
       }
       chunked = /\r\ntransfer-encoding:\s*chunked/i.test(header);
       started = true;
+      socket.setTimeout(0);
       socket.off("error", reject);
       socket.on("error", () => undefined);
       resolve(socket);

@@ -56,6 +56,7 @@ const RATES: (number | "max")[] =
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
 const TARGETS = option("targets") ?? ["baseline", "workerd", "wrangler"];
 const SECONDS = quick ? 3 : 4;
+const POINT_LIMIT_MS = 75_000;
 const twoCores = availableParallelism() >= 2 && hasTaskset();
 const SERVER_CPU = twoCores ? "0" : undefined;
 const GENERATOR_CPU = twoCores ? "1" : undefined;
@@ -125,7 +126,10 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
   child.stderr.on("data", (chunk: Buffer) => {
     err += chunk.toString();
   });
+  // A point that overwhelms its target is ended, and reported as failed, rather than hanging the run.
+  const limit = setTimeout(() => child.kill("SIGKILL"), POINT_LIMIT_MS);
   const code = await new Promise<number | null>((done) => child.once("exit", done));
+  clearTimeout(limit);
   clearInterval(sampler);
   const done = out
     .split("\n")
