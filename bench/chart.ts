@@ -25,7 +25,7 @@ function logRange(values: number[]): [number, number] {
   return [low, high === low ? low + 1 : high];
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -39,7 +39,7 @@ function panel(p: Panel, offsetX: number): string {
     MARGIN.top + plotH - ((Math.log10(Math.max(value, 10 ** ys[0])) - ys[0]) / (ys[1] - ys[0])) * plotH;
   const parts: string[] = [];
   parts.push(
-    `<text x="${offsetX + WIDTH / 2}" y="18" text-anchor="middle" font-weight="600">${escape(p.title)}</text>`,
+    `<text x="${offsetX + WIDTH / 2}" y="18" text-anchor="middle" font-weight="600">${escapeXml(p.title)}</text>`,
   );
   for (let e = xs[0]; e <= xs[1]; e++) {
     const px = x(10 ** e);
@@ -58,10 +58,10 @@ function panel(p: Panel, offsetX: number): string {
     );
   }
   parts.push(
-    `<text x="${offsetX + MARGIN.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle">${escape(p.xLabel)}</text>`,
+    `<text x="${offsetX + MARGIN.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle">${escapeXml(p.xLabel)}</text>`,
   );
   parts.push(
-    `<text transform="translate(${offsetX + 14} ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(p.yLabel)}</text>`,
+    `<text transform="translate(${offsetX + 14} ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(p.yLabel)}</text>`,
   );
   p.series.forEach((s, index) => {
     const path = s.points
@@ -73,7 +73,7 @@ function panel(p: Panel, offsetX: number): string {
     const ly = MARGIN.top + 8 + index * 15;
     const lx = offsetX + MARGIN.left + 8;
     parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
-    parts.push(`<text x="${lx + 24}" y="${ly + 4}">${escape(s.label)}</text>`);
+    parts.push(`<text x="${lx + 24}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
   });
   return parts.join("\n");
 }

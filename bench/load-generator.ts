@@ -96,9 +96,13 @@ async function openStream(index: number): Promise<void> {
         scanner.pushBytes(bytes, (seq, id) => {
           const before = ledger.distinct;
           ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
-          if (ledger.distinct > before && (reach[seq] = (reach[seq] ?? 0) + 1) === subscribers) {
-            complete++;
-            onComplete?.();
+          if (ledger.distinct > before) {
+            const reached = (reach[seq] ?? 0) + 1;
+            reach[seq] = reached;
+            if (reached === subscribers) {
+              complete++;
+              onComplete?.();
+            }
           }
           lastId = Math.max(lastId, id);
           lastDeliveryAt = now;
