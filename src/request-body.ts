@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes";
 import { MAX_BODY_BYTES } from "./config";
 import { FailureError, fail } from "./result";
 
@@ -67,13 +68,7 @@ async function readCapped(request: Request): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, total);
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
