@@ -22,6 +22,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
 
 /** The original chat's endpoints act on the lobby at the root, and on any room under `/r/<room>`. */
 const PREFIXES = ["", "/r/:room"];
+const ROOM_IN_PATH = /^\/r\/[^/]*/;
 
 function roomOf(request: IRequest): string {
   const raw = request.params.room;
@@ -34,15 +35,9 @@ function roomOf(request: IRequest): string {
  */
 function logRefusal(request: IRequest, status: number, error: string): void {
   const log = status >= 500 ? console.error : console.warn;
-  log(
-    JSON.stringify({
-      event: "request_refused",
-      status,
-      error,
-      method: request.method,
-      path: new URL(request.url).pathname,
-    }),
-  );
+  // A room's name is how its members find it, so it stays out of the logs too.
+  const path = new URL(request.url).pathname.replace(ROOM_IN_PATH, "/r/:room");
+  log(JSON.stringify({ event: "request_refused", status, error, method: request.method, path }));
 }
 
 const router = Router<IRequest, Args>({

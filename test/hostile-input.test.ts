@@ -181,6 +181,7 @@ describe("logs", () => {
     await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     await call("/nope");
     const refusals = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(refusals.map((entry) => entry.path)).toEqual(["/r/:room/messages", "/r/:room/users", "/nope"]);
     expect(refusals.map((entry) => [entry.event, entry.status, entry.error])).toEqual([
       ["request_refused", 400, "message_too_long"],
       ["request_refused", 409, "name_taken"],
@@ -190,5 +191,6 @@ describe("logs", () => {
     expect(all).not.toContain(alice.token);
     expect(all).not.toContain("secret plans");
     expect(all).not.toContain("alice");
+    expect(all).not.toContain(room);
   });
 });
