@@ -23,7 +23,10 @@ const CONNECT_CONCURRENCY = 100;
 const MAX_PUBLISHERS = 16;
 /** Messages that may be published but not yet delivered to every subscriber, in `max` mode. */
 const MAX_IN_FLIGHT = 64;
-const DRAIN_TIMEOUT_MS = 8_000;
+/** After publishing, deliveries are awaited while they keep arriving, for at most this long. */
+const DRAIN_LIMIT_MS = 30_000;
+/** A wait this long with no new delivery ends the drain: what is missing then is lost. */
+const DRAIN_STALL_MS = 3_000;
 
 const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5"] = process.argv.slice(2);
 const subscribers = Number(subscribersArg);
@@ -206,13 +209,25 @@ async function main(): Promise<void> {
   const publishedAt = performance.now();
 
   const expected = () => acknowledged.length * subscribers;
-  while (ledger.distinct < expected() && performance.now() - publishedAt < DRAIN_TIMEOUT_MS) {
+  let progressAt = performance.now();
+  let seen = ledger.distinct;
+  let stalled = false;
+  while (ledger.distinct < expected() && performance.now() - publishedAt < DRAIN_LIMIT_MS) {
     await new Promise((resolve) => setTimeout(resolve, 20));
+    if (ledger.distinct > seen) {
+      seen = ledger.distinct;
+      progressAt = performance.now();
+    } else if (performance.now() - progressAt > DRAIN_STALL_MS) {
+      stalled = true;
+      break;
+    }
   }
   finished = true;
   const elapsedMs = Math.max(lastDeliveryAt, publishedAt) - start;
   const cpu = process.cpuUsage(cpuBefore);
-  const summary = ledger.summarize(acknowledged.sort((a, b) => a - b));
+  const counted = ledger.summarize(acknowledged.sort((a, b) => a - b));
+  // Deliveries still arriving when the drain limit ends the run are late, not lost.
+  const summary = stalled ? { ...counted, late: 0 } : { ...counted, lost: 0, late: counted.lost };
   process.stdout.write(
     `${JSON.stringify({
       event: "done",

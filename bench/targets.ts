@@ -10,6 +10,8 @@ export interface Target {
   url: string;
   /** Process group id, for memory readings. */
   pgid: number;
+  /** The last lines the server printed, to explain a failed point. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,8 @@ async function launch(
     process.kill(-pid, "SIGKILL");
     await gone;
   };
-  return { pgid: pid, stop };
+  const output = () => `${log.split("\n").slice(-15).join("\n")}${exited ? "\n(the server had exited)" : ""}`;
+  return { pgid: pid, stop, output };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -115,11 +118,12 @@ export async function startWranglerDev(cpu: string | undefined): Promise<Target>
     "--show-interactive-dev-session=false",
     ...vars,
   ];
-  const { pgid, stop } = await launch("wrangler dev", command, { cpu, ready: /Ready on/ });
+  const { pgid, stop, output } = await launch("wrangler dev", command, { cpu, ready: /Ready on/ });
   return {
     name: "wrangler dev",
     url: `http://127.0.0.1:${port}`,
     pgid,
+    output,
     stop: async () => {
       await stop();
       rmSync(state, { recursive: true, force: true });
@@ -164,7 +168,7 @@ ${bindings}
   );
   const workerd = join(ROOT, "node_modules/.bin/workerd");
   // workerd prints nothing once it listens, so readiness is its answering.
-  const { pgid, stop } = await launch("workerd", [workerd, "serve", "config.capnp", "--experimental"], {
+  const { pgid, stop, output } = await launch("workerd", [workerd, "serve", "config.capnp", "--experimental"], {
     cpu,
     url: `http://127.0.0.1:${port}/users`,
     cwd: dir,
@@ -173,6 +177,7 @@ ${bindings}
     name: "workerd",
     url: `http://127.0.0.1:${port}`,
     pgid,
+    output,
     stop: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
@@ -183,10 +188,10 @@ ${bindings}
 /** A minimal Node `http` SSE fan-out, in bench/, standing for what the machine can do. */
 export async function startBaseline(cpu: string | undefined): Promise<Target> {
   const port = await freePort();
-  const { pgid, stop } = await launch(
+  const { pgid, stop, output } = await launch(
     "baseline",
     [process.execPath, "--experimental-strip-types", "--no-warnings", "bench/baseline-server.ts", String(port)],
     { cpu, ready: /Ready on/ },
   );
-  return { name: "node baseline", url: `http://127.0.0.1:${port}`, pgid, stop };
+  return { name: "node baseline", url: `http://127.0.0.1:${port}`, pgid, output, stop };
 }
