@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "./free-port.ts";
 
 /** A server under test, started in a process group of its own. */
 export interface Target {
@@ -27,19 +27,6 @@ export const BENCH_VARS: Record<string, string> = {
   MAX_SUBSCRIBERS: "20000",
   MAX_STREAMS_PER_CLIENT: "20000",
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /**
  * Runs a command on the given CPU (when `taskset` and a second core exist) in a process group of

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../bench/free-port";
 
 /** A `wrangler dev` of this project, on a free port, with its own local state. */
 export interface DevServer {
@@ -18,20 +18,6 @@ export interface DevServer {
 }
 
 const READY = /Ready on (http:\/\/\S+)/;
-
-/** Reserves a free local port by binding to port 0 and releasing it. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /**
  * Starts `wrangler dev` exactly as `npm start` does, plus overrides for `[vars]`.
