@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "./free-port.ts";
+import { wranglerDevArgs } from "./wrangler-dev-command.ts";
 
 /** A server under test, started in a process group of its own. */
 export interface Target {
@@ -89,21 +90,9 @@ async function answers(url: string): Promise<boolean> {
 export async function startWranglerDev(cpu: string | undefined): Promise<Target> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "bench-dev-"));
-  const vars = Object.entries(BENCH_VARS).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const command = [
     process.execPath,
-    "node_modules/wrangler/bin/wrangler.js",
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(await freePort()),
-    "--persist-to",
-    state,
-    "--show-interactive-dev-session=false",
-    ...vars,
+    ...wranglerDevArgs({ port, inspectorPort: await freePort(), state, vars: BENCH_VARS }),
   ];
   const { pgid, stop, output } = await launch("wrangler dev", command, { cpu, ready: /Ready on/ });
   return {

@@ -293,9 +293,12 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** A stream opened for a known session: it counts as present, and comes back if it had left. */
   #streamOpened(session: Session): void {
+    const comesBack = !session.online && !this.#sessions.onlineByName(session.name);
+    if (!comesBack) {
+      if (!session.streaming) this.#sessions.save({ ...session, streaming: true });
+      return;
+    }
     const now = Date.now();
-    if (!session.streaming) this.#setStreaming(session, true);
-    if (session.online || this.#sessions.onlineByName(session.name)) return;
     this.#sessions.save({ ...session, online: true, streaming: true, seenAt: now });
     this.#publish(joinEvent(session.name, now));
   }
@@ -308,10 +311,6 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     this.#sessions.save({ ...session, streaming: false, seenAt: now });
     if (session.online) this.#presence.seen(session.token, now);
-  }
-
-  #setStreaming(session: Session, streaming: boolean): void {
-    this.#sessions.save({ ...session, streaming });
   }
 
   #ensureHeartbeat(): void {

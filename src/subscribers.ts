@@ -164,12 +164,6 @@ export class Subscribers {
     return adopted;
   }
 
-  /** Whether an open anonymous stream holds `pendingToken`. */
-  holdsPending(pendingToken: string): boolean {
-    for (const subscriber of this.#all) if (subscriber.pendingToken === pendingToken) return true;
-    return false;
-  }
-
   /** Makes the streams of a session that ended anonymous; they keep receiving events. */
   disown(token: string): void {
     if (!this.#owned.has(token)) return;

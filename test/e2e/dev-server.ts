@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../bench/free-port";
+import { wranglerDevArgs } from "../../bench/wrangler-dev-command";
 
 /** A `wrangler dev` of this project, on a free port, with its own local state. */
 export interface DevServer {
@@ -31,20 +32,7 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
   let log = "";
 
   const launch = async (): Promise<void> => {
-    const args = [
-      "node_modules/wrangler/bin/wrangler.js",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      state,
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
-    ];
+    const args = wranglerDevArgs({ port, inspectorPort, state, vars });
     const proc = spawn(process.execPath, args, {
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
