@@ -6,14 +6,23 @@
  *   npm run bench            the full sweep (N = 10…5,000; R = 10, 100, max)
  *   npm run bench -- --quick a short sweep (N = 10…1,000; R = 10, max)
  *   npm run bench -- --targets workerd --subscribers 1000 --rates 10,max   one slice of it
+ *   npm run bench -- --seconds 10   publish for 10 s a point instead of 4
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart, type Series } from "./chart.ts";
+import { isolateHeapBytes } from "./isolate-heap.ts";
 import { groupOpenFiles, groupRss } from "./process-stats.ts";
-import { BENCH_VARS, startBaseline, startWorkerd, startWranglerDev, type Target } from "./targets.ts";
+import {
+  BENCH_VARS,
+  startBaseline,
+  startWorkerd,
+  startWorkerdFloor,
+  startWranglerDev,
+  type Target,
+} from "./targets.ts";
 
 interface PointResult {
   target: string;
@@ -40,6 +49,8 @@ interface PointResult {
   rssConnectedBytes: number;
   rssPeakBytes: number;
   rssPerSubscriberBytes: number;
+  /** Growth of the isolate's JavaScript heap per connected subscriber; null where it cannot be read. */
+  heapPerSubscriberBytes: number | null;
 }
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -56,8 +67,8 @@ const SUBSCRIBERS = option("subscribers")?.map(Number) ?? (quick ? [10, 100, 100
 const RATES: (number | "max")[] =
   option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
-const TARGETS = option("targets") ?? ["baseline", "workerd", "wrangler"];
-const SECONDS = quick ? 3 : 4;
+const TARGETS = option("targets") ?? ["baseline", "floor", "workerd", "wrangler"];
+const SECONDS = Number(option("seconds")?.[0] ?? (quick ? 3 : 4));
 const POINT_LIMIT_MS = 120_000;
 const twoCores = availableParallelism() >= 2 && hasTaskset();
 const SERVER_CPU = twoCores ? "0" : undefined;
@@ -83,10 +94,16 @@ function wranglerVars(): Record<string, string> {
   return vars;
 }
 
-function points(): { subscribers: number; rate: number | "max" }[] {
+/**
+ * The points a target runs. The floor skips the middle rate in the full sweep: it stands for the
+ * runtime at the goal's rate and at its limit, and the sweep has to fit in ten minutes.
+ */
+function points(target: string): { subscribers: number; rate: number | "max" }[] {
   const list: { subscribers: number; rate: number | "max" }[] = [];
+  const rates =
+    target === "floor" && !option("rates") ? RATES.filter((rate) => rate === "max" || rate === RATES[0]) : RATES;
   for (const subscribers of SUBSCRIBERS) {
-    for (const rate of RATES) {
+    for (const rate of rates) {
       if (rate === "max" && !MAX_RUN_SUBSCRIBERS.includes(subscribers)) continue;
       list.push({ subscribers, rate });
     }
@@ -122,6 +139,9 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
   ];
   const argv = GENERATOR_CPU === undefined ? command : ["taskset", "-c", GENERATOR_CPU, ...command];
   const rssIdleBytes = groupRss(target.pgid);
+  const heap = () => (target.inspectorUrl ? isolateHeapBytes(target.inspectorUrl) : Promise.resolve(undefined));
+  const heapIdleBytes = await heap();
+  let heapConnectedBytes: Promise<number | undefined> | undefined;
   let rssConnectedBytes = rssIdleBytes;
   let rssPeakBytes = rssIdleBytes;
   const sampler = setInterval(() => {
@@ -133,8 +153,9 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
   let err = "";
   child.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
-    if (out.includes('"event":"connected"') && rssConnectedBytes === rssIdleBytes) {
+    if (out.includes('"event":"connected"') && heapConnectedBytes === undefined) {
       rssConnectedBytes = groupRss(target.pgid);
+      heapConnectedBytes = heap();
     }
   });
   child.stderr.on("data", (chunk: Buffer) => {
@@ -150,6 +171,7 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     .filter((line) => line.includes('"event":"done"'))
     .map((line) => JSON.parse(line) as Omit<PointResult, "target">)[0];
   if (code !== 0 || !done) throw new Error(`load generator failed (${code}) on ${target.name}:\n${err}`);
+  const heapConnected = await heapConnectedBytes;
   return {
     ...done,
     target: target.name,
@@ -157,6 +179,8 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     rssConnectedBytes,
     rssPeakBytes,
     rssPerSubscriberBytes: (rssConnectedBytes - rssIdleBytes) / subscribers,
+    heapPerSubscriberBytes:
+      heapIdleBytes === undefined || heapConnected === undefined ? null : (heapConnected - heapIdleBytes) / subscribers,
   };
 }
 
@@ -175,6 +199,7 @@ function table(results: PointResult[]): string {
     "connect ms",
     "RSS MB",
     "KB/sub",
+    "heap KB/sub",
     "lost",
     "late",
     "dup",
@@ -193,6 +218,7 @@ function table(results: PointResult[]): string {
     fmt(r.connectMs),
     fmt(r.rssPeakBytes / 2 ** 20, 1),
     fmt(r.rssPerSubscriberBytes / 1024, 1),
+    r.heapPerSubscriberBytes === null ? "" : fmt(r.heapPerSubscriberBytes / 1024, 1),
     fmt(r.lost),
     fmt(r.late),
     fmt(r.duplicated),
@@ -207,30 +233,44 @@ function table(results: PointResult[]): string {
 
 function ratios(results: PointResult[]): string {
   const lines: string[] = [];
+  const same = (target: string, point: PointResult) =>
+    results.find((r) => r.target === target && r.subscribers === point.subscribers && r.rate === point.rate);
   for (const point of results.filter((r) => r.target === "workerd")) {
-    const base = results.find(
-      (r) => r.target === "node baseline" && r.subscribers === point.subscribers && r.rate === point.rate,
-    );
-    if (!base || point.rate !== "max") continue;
-    const ratio = point.deliveriesPerSecond / base.deliveriesPerSecond;
+    const base = same("node baseline", point);
+    if (base && point.rate === "max") {
+      lines.push(
+        `workerd / baseline at N = ${fmt(point.subscribers)}, max rate: ${fmt(point.deliveriesPerSecond)} / ${fmt(base.deliveriesPerSecond)} deliveries/s = ${fmt((point.deliveriesPerSecond / base.deliveriesPerSecond) * 100)}%`,
+      );
+    }
+  }
+  for (const point of results.filter((r) => r.target === "workerd")) {
+    const floor = same("workerd floor", point);
+    if (!floor) continue;
     lines.push(
-      `workerd / baseline at N = ${fmt(point.subscribers)}, max rate: ${fmt(point.deliveriesPerSecond)} / ${fmt(base.deliveriesPerSecond)} deliveries/s = ${fmt(ratio * 100)}%`,
+      `workerd / floor at N = ${fmt(point.subscribers)}, rate ${point.rate}: ${fmt(point.deliveriesPerSecond)} / ${fmt(floor.deliveriesPerSecond)} deliveries/s, p99 ${fmt(point.p99Ms, 1)} / ${fmt(floor.p99Ms, 1)} ms`,
     );
   }
   return lines.join("\n");
 }
 
 function chart(results: PointResult[]): string {
-  const colors: Record<string, string> = { "wrangler dev": "#d97706", workerd: "#2563eb", "node baseline": "#16a34a" };
+  const colors: Record<string, string> = {
+    "wrangler dev": "#d97706",
+    workerd: "#2563eb",
+    "workerd floor": "#7c3aed",
+    "node baseline": "#16a34a",
+  };
   const series = (rate: number | "max", pick: (r: PointResult) => number, dashed: boolean): Series[] =>
-    Object.keys(colors).map((target) => ({
-      label: `${target}, ${rate === "max" ? "max rate" : `${rate} msg/s`}`,
-      color: colors[target] ?? "#000",
-      dashed,
-      points: results
-        .filter((r) => r.target === target && r.rate === rate)
-        .map((r): [number, number] => [r.subscribers, pick(r)]),
-    }));
+    Object.keys(colors)
+      .map((target) => ({
+        label: `${target}, ${rate === "max" ? "max rate" : `${rate} msg/s`}`,
+        color: colors[target] ?? "#000",
+        dashed,
+        points: results
+          .filter((r) => r.target === target && r.rate === rate)
+          .map((r): [number, number] => [r.subscribers, pick(r)]),
+      }))
+      .filter((line) => line.points.length > 0);
   const fixed = RATES.filter((rate): rate is number => rate !== "max");
   const highest = fixed.at(-1) ?? 10;
   return renderChart([
@@ -266,18 +306,19 @@ async function main(): Promise<void> {
   const starts: [string, () => Promise<Target>][] = (
     [
       ["baseline", () => startBaseline(SERVER_CPU)],
+      ["floor", () => startWorkerdFloor(SERVER_CPU)],
       ["workerd", () => startWorkerd(SERVER_CPU, { ...wranglerVars(), ...BENCH_VARS })],
       ["wrangler", () => startWranglerDev(SERVER_CPU)],
     ] as [string, () => Promise<Target>][]
   ).filter(([key]) => TARGETS.includes(key));
   const results: PointResult[] = [];
   const failures: string[] = [];
-  for (const [, start] of starts) {
+  for (const [key, start] of starts) {
     const target = await start();
     process.stdout.write(`\n${target.name}\n`);
     const idleFiles = groupOpenFiles(target.pgid);
     try {
-      for (const { subscribers, rate } of points()) {
+      for (const { subscribers, rate } of points(key)) {
         await settle(target, idleFiles);
         const result = await measure(target, subscribers, rate).catch((error: unknown) => {
           const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).replace(/\s+/g, " ").slice(0, 200)}`;

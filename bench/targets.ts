@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "./free-port.ts";
@@ -11,6 +12,8 @@ export interface Target {
   url: string;
   /** Process group id, for memory readings. */
   pgid: number;
+  /** workerd's inspector, for reading the isolate's heap; absent for targets without one. */
+  inspectorUrl?: string;
   /** The last lines the server printed, to explain a failed point. */
   output(): string;
   stop(): Promise<void>;
@@ -108,11 +111,29 @@ export async function startWranglerDev(cpu: string | undefined): Promise<Target>
 }
 
 /** The bundled Worker served by `workerd serve` alone, with no proxy: what production runs. */
-export async function startWorkerd(cpu: string | undefined, vars: Record<string, string>): Promise<Target> {
+export function startWorkerd(cpu: string | undefined, vars: Record<string, string>): Promise<Target> {
+  return serveWithWorkerd("workerd", readFileSync(join(ROOT, "dist/index.js"), "utf8"), "ChatRoom", vars, cpu);
+}
+
+/** bench/floor/worker.ts, served the same way: the least the runtime can do to fan frames out. */
+export function startWorkerdFloor(cpu: string | undefined): Promise<Target> {
+  const source = stripTypeScriptTypes(readFileSync(join(ROOT, "bench/floor/worker.ts"), "utf8"));
+  return serveWithWorkerd("workerd floor", source, "FloorRoom", {}, cpu);
+}
+
+/** Serves one ES module with `workerd serve`, its Durable Object class bound as CHAT_ROOM, on a fresh port. */
+async function serveWithWorkerd(
+  name: string,
+  script: string,
+  className: string,
+  vars: Record<string, string>,
+  cpu: string | undefined,
+): Promise<Target> {
   const port = await freePort();
+  const inspectorPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "bench-workerd-"));
   mkdirSync(join(dir, "storage"));
-  copyFileSync(join(ROOT, "dist/index.js"), join(dir, "index.js"));
+  writeFileSync(join(dir, "index.js"), script);
   const bindings = Object.entries(vars)
     .map(([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`)
     .join("\n");
@@ -132,10 +153,10 @@ const config :Workerd.Config = (
 const chat :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
   compatibilityDate = "2026-11-01",
-  durableObjectNamespaces = [ (className = "ChatRoom", uniqueKey = "edge-chat-ChatRoom", enableSql = true) ],
+  durableObjectNamespaces = [ (className = ${JSON.stringify(className)}, uniqueKey = "bench-${className}", enableSql = true) ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [
-    (name = "CHAT_ROOM", durableObjectNamespace = "ChatRoom"),
+    (name = "CHAT_ROOM", durableObjectNamespace = ${JSON.stringify(className)}),
     (name = "ASSETS", service = "assets"),
 ${bindings}
   ],
@@ -144,14 +165,15 @@ ${bindings}
   );
   const workerd = join(ROOT, "node_modules/.bin/workerd");
   // workerd prints nothing once it listens, so readiness is its answering.
-  const { pgid, stop, output } = await launch("workerd", [workerd, "serve", "config.capnp", "--experimental"], {
-    cpu,
-    url: `http://127.0.0.1:${port}/users`,
-    cwd: dir,
-  });
+  const { pgid, stop, output } = await launch(
+    name,
+    [workerd, "serve", "config.capnp", "--experimental", `--inspector-addr=127.0.0.1:${inspectorPort}`],
+    { cpu, url: `http://127.0.0.1:${port}/users`, cwd: dir },
+  );
   return {
-    name: "workerd",
+    name,
     url: `http://127.0.0.1:${port}`,
+    inspectorUrl: `ws://127.0.0.1:${inspectorPort}/main`,
     pgid,
     output,
     stop: async () => {
