@@ -3,7 +3,10 @@
  * publishes ~100-byte messages on one monotonic clock, and reports what arrived, and when, as
  * one line of JSON on stdout.
  *
- *   node load-generator.ts <baseUrl> <room> <subscribers> <rate|max> <seconds>
+ *   node load-generator.ts <baseUrl> <room> <subscribers> <rate|max> <seconds> [wait]
+ *
+ * With `wait`, it waits for a line on stdin between connecting and publishing, so that the
+ * server's memory can be read with every subscriber connected and nothing in flight.
  *
  * A fixed rate is an open-loop schedule: message i is due at start + i/rate whether or not
  * earlier posts have been answered, and its latency is counted from when it was due, so a
@@ -28,7 +31,8 @@ const DRAIN_LIMIT_MS = 30_000;
 /** A wait this long with no new delivery ends the drain: what is missing then is lost. */
 const DRAIN_STALL_MS = 3_000;
 
-const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5"] = process.argv.slice(2);
+const [baseUrl = "", room = "bench", subscribersArg = "10", rateArg = "10", secondsArg = "5", waitArg] =
+  process.argv.slice(2);
 const subscribers = Number(subscribersArg);
 const seconds = Number(secondsArg);
 const maxRate = rateArg === "max";
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
   const token = (JSON.parse(joined.text) as { token?: string }).token ?? "";
   const connectMs = await connectAll();
   process.stdout.write(`${JSON.stringify({ event: "connected", connectMs })}\n`);
+  if (waitArg === "wait") await new Promise((resolve) => process.stdin.once("data", resolve));
 
   const cpuBefore = process.cpuUsage();
   const start = performance.now();

@@ -43,3 +43,19 @@ export function groupOpenFiles(pgid: number): number {
   }
   return total;
 }
+
+/** CPU time, in seconds, that every process in a process group has used so far. */
+export function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields 14 and 15: user and system time, in clock ticks (100 a second on Linux).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks / 100;
+}

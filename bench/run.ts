@@ -14,7 +14,7 @@ import { availableParallelism, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart, type Series } from "./chart.ts";
 import { isolateHeapBytes } from "./isolate-heap.ts";
-import { groupOpenFiles, groupRss } from "./process-stats.ts";
+import { groupCpuSeconds, groupOpenFiles, groupRss } from "./process-stats.ts";
 import {
   BENCH_VARS,
   startBaseline,
@@ -49,6 +49,10 @@ interface PointResult {
   rssConnectedBytes: number;
   rssPeakBytes: number;
   rssPerSubscriberBytes: number;
+  /** Server CPU time per delivery while publishing and draining, in microseconds. */
+  serverCpuPerDeliveryUs: number;
+  /** Server CPU time over that span, as a share of one core. */
+  serverCpu: number;
   /** Growth of the isolate's JavaScript heap per connected subscriber; null where it cannot be read. */
   heapPerSubscriberBytes: number | null;
 }
@@ -136,19 +140,23 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     String(subscribers),
     String(rate),
     String(SECONDS),
+    "wait",
   ];
   const argv = GENERATOR_CPU === undefined ? command : ["taskset", "-c", GENERATOR_CPU, ...command];
   const rssIdleBytes = groupRss(target.pgid);
   const heap = () => (target.inspectorUrl ? isolateHeapBytes(target.inspectorUrl) : Promise.resolve(undefined));
   const heapIdleBytes = await heap();
   let heapConnectedBytes: Promise<number | undefined> | undefined;
+  let cpuConnectedSeconds = 0;
   let rssConnectedBytes = rssIdleBytes;
   let rssPeakBytes = rssIdleBytes;
   const sampler = setInterval(() => {
     rssPeakBytes = Math.max(rssPeakBytes, groupRss(target.pgid));
   }, 100);
   const [file = "", ...args] = argv;
-  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+  // A generator that died before reading its go-ahead is reported by its exit code below.
+  child.stdin.on("error", () => undefined);
   let out = "";
   let err = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -156,6 +164,11 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     if (out.includes('"event":"connected"') && heapConnectedBytes === undefined) {
       rssConnectedBytes = groupRss(target.pgid);
       heapConnectedBytes = heap();
+      // Publishing starts once the heap is read, so that its collection stays out of the figures.
+      void heapConnectedBytes.then(() => {
+        cpuConnectedSeconds = groupCpuSeconds(target.pgid);
+        child.stdin.end("go\n");
+      });
     }
   });
   child.stderr.on("data", (chunk: Buffer) => {
@@ -164,6 +177,7 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
   // A point that overwhelms its target is ended, and reported as failed, rather than hanging the run.
   const limit = setTimeout(() => child.kill("SIGKILL"), POINT_LIMIT_MS);
   const code = await new Promise<number | null>((done) => child.once("exit", done));
+  const cpuSeconds = groupCpuSeconds(target.pgid) - cpuConnectedSeconds;
   clearTimeout(limit);
   clearInterval(sampler);
   const done = out
@@ -179,6 +193,8 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     rssConnectedBytes,
     rssPeakBytes,
     rssPerSubscriberBytes: (rssConnectedBytes - rssIdleBytes) / subscribers,
+    serverCpuPerDeliveryUs: (cpuSeconds * 1e6) / Math.max(1, done.delivered),
+    serverCpu: cpuSeconds / Math.max(0.001, done.delivered / done.deliveriesPerSecond),
     heapPerSubscriberBytes:
       heapIdleBytes === undefined || heapConnected === undefined ? null : (heapConnected - heapIdleBytes) / subscribers,
   };
@@ -197,6 +213,8 @@ function table(results: PointResult[]): string {
     "p99 ms",
     "max ms",
     "connect ms",
+    "server CPU",
+    "µs/deliv",
     "RSS MB",
     "KB/sub",
     "heap KB/sub",
@@ -216,6 +234,8 @@ function table(results: PointResult[]): string {
     fmt(r.p99Ms, 1),
     fmt(r.maxMs, 1),
     fmt(r.connectMs),
+    `${fmt(r.serverCpu * 100)}%`,
+    fmt(r.serverCpuPerDeliveryUs, 1),
     fmt(r.rssPeakBytes / 2 ** 20, 1),
     fmt(r.rssPerSubscriberBytes / 1024, 1),
     r.heapPerSubscriberBytes === null ? "" : fmt(r.heapPerSubscriberBytes / 1024, 1),

@@ -142,6 +142,7 @@ async function serveWithWorkerd(
     `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
+  v8Flags = ["--expose-gc"],
   services = [
     (name = "main", worker = .chat),
     (name = "storage", disk = (path = ${JSON.stringify(join(dir, "storage"))}, writable = true)),
