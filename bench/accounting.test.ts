@@ -71,6 +71,20 @@ describe("the benchmark's stream scanner", () => {
     ]);
   });
 
+  it("reports the id of frames that carry no benchmark message, such as the greeting's position", () => {
+    const scanner = new SseScanner();
+    const positions: number[] = [];
+    const found: number[] = [];
+    const text = 'retry: 2000\n\nevent: presence\nid: 350\ndata: {"users":[{"name":"id: 9"}]}\n\n: heartbeat\n\n';
+    scanner.push(
+      text,
+      (seq) => found.push(seq),
+      (id) => positions.push(id),
+    );
+    expect(positions).toEqual([350]);
+    expect(found).toEqual([]);
+  });
+
   it("ignores chat events that are not the benchmark's", () => {
     const scanner = new SseScanner();
     const found: number[] = [];

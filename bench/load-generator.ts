@@ -100,20 +100,27 @@ async function openStream(index: number): Promise<void> {
       `/r/${room}/stream`,
       (bytes) => {
         const now = performance.now();
-        scanner.pushBytes(bytes, (seq, id) => {
-          const before = ledger.distinct;
-          ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
-          if (ledger.distinct > before) {
-            const reached = (reach[seq] ?? 0) + 1;
-            reach[seq] = reached;
-            if (reached === subscribers) {
-              complete++;
-              onComplete?.();
+        scanner.pushBytes(
+          bytes,
+          (seq, id) => {
+            const before = ledger.distinct;
+            ledger.record(index, seq, id, now - (sentAt[seq] ?? now));
+            if (ledger.distinct > before) {
+              const reached = (reach[seq] ?? 0) + 1;
+              reach[seq] = reached;
+              if (reached === subscribers) {
+                complete++;
+                onComplete?.();
+              }
             }
-          }
-          lastId = Math.max(lastId, id);
-          lastDeliveryAt = now;
-        });
+            lastId = Math.max(lastId, id);
+            lastDeliveryAt = now;
+          },
+          // The stream's position, given before any message, so a reader cut off early resumes from it.
+          (position) => {
+            lastId = Math.max(lastId, position);
+          },
+        );
       },
       lastId >= 0 ? { "Last-Event-ID": String(lastId) } : {},
     );

@@ -25,6 +25,12 @@ export class EventFeed {
   /** @type {EventSource | undefined} */
   #source;
   #lastId = 0;
+  /**
+   * Where the stream has got to: the last event's id, or the position its first (presence)
+   * event gave, so that a stream cut before any message still resumes where it started.
+   * @type {number | undefined}
+   */
+  #position;
   #retryMs = RETRY_MIN_MS;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
@@ -63,13 +69,18 @@ export class EventFeed {
     this.#source = undefined;
   }
 
+  /** @param {number} id */
+  #advance(id) {
+    if (this.#position === undefined || id > this.#position) this.#position = id;
+  }
+
   /** @param {FeedState} state */
   #connect(state) {
     this.handlers.onState(state);
     const url = new URL(`${this.base}/stream`, location.href);
     const token = this.token();
     if (token) url.searchParams.set("token", token);
-    if (this.#lastId > 0) url.searchParams.set("lastEventId", String(this.#lastId));
+    if (this.#position !== undefined) url.searchParams.set("lastEventId", String(this.#position));
     const source = new EventSource(url);
     this.#source = source;
 
@@ -81,10 +92,14 @@ export class EventFeed {
       const id = Number(message.lastEventId);
       if (!Number.isSafeInteger(id) || id <= this.#lastId) return;
       this.#lastId = id;
+      this.#advance(id);
       this.handlers.onEvent(id, JSON.parse(message.data));
     };
-    source.addEventListener("presence", (message) => {
-      const { users } = JSON.parse(/** @type {MessageEvent} */ (message).data);
+    source.addEventListener("presence", (event) => {
+      const message = /** @type {MessageEvent} */ (event);
+      const position = Number(message.lastEventId);
+      if (message.lastEventId !== "" && Number.isSafeInteger(position)) this.#advance(position);
+      const { users } = JSON.parse(message.data);
       this.handlers.onPresence(users.map((/** @type {{ name: string }} */ user) => user.name));
     });
     source.addEventListener("gap", () => this.handlers.onGap());

@@ -236,24 +236,27 @@ export class ChatRoom extends DurableObject<Env> {
   /**
    * What a new stream starts with (the reconnect delay, who is here, and a `gap` notice if the
    * reader missed events that are gone), and the id after which its replay starts.
+   *
+   * The presence event carries that id, so the stream has a position from its first event: a
+   * reader cut off before any message arrives (a full room shedding readers, a deploy) comes
+   * back with Last-Event-ID and misses nothing, instead of starting over from recent history.
    */
   #greeting(lastEventId: number | undefined): { greeting: string; afterId: number } {
-    let greeting = encodeRetry(this.#config.reconnectDelayMs);
-    greeting += encodeMessage({ event: "presence", data: JSON.stringify({ users: this.users() }) });
     const latestId = this.#log.lastId;
     const oldestId = this.#log.oldestId() ?? latestId + 1;
     // Replays start at a stored event, so that a hole found later means events were deleted
     // while the reader was catching up (see #replayPage).
     const recent = Math.max(latestId - this.#config.historyOnConnect, oldestId - 1, 0);
-    if (lastEventId === undefined) return { greeting, afterId: recent };
-
-    const unknown = lastEventId > latestId;
-    if (unknown || lastEventId < oldestId - 1) {
+    const unknown = lastEventId !== undefined && lastEventId > latestId;
+    const afterId = lastEventId === undefined || unknown ? recent : Math.max(lastEventId, oldestId - 1);
+    let greeting = encodeRetry(this.#config.reconnectDelayMs);
+    greeting += encodeMessage({ event: "presence", id: afterId, data: JSON.stringify({ users: this.users() }) });
+    if (lastEventId !== undefined && (unknown || lastEventId < oldestId - 1)) {
       // The reader missed events that are gone (or holds an id this room never issued):
       // say so before the replay, so the client knows its view has a hole.
       greeting += gapFrame(lastEventId, oldestId, latestId);
     }
-    return { greeting, afterId: unknown ? recent : Math.max(lastEventId, oldestId - 1) };
+    return { greeting, afterId };
   }
 
   /**

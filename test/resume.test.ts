@@ -38,6 +38,28 @@ describe("resuming with Last-Event-ID", () => {
     ).toBe(true);
   });
 
+  it("gives a new stream its position first, so a reader cut off before any message misses nothing", async () => {
+    const room = freshRoom();
+    const alice = await joinAs(room, "alice");
+    // More events than HISTORY_ON_CONNECT (20), so a new reader starts partway through them.
+    await Promise.all(Array.from({ length: 24 }, (_, i) => joinAs(room, `p${i}`)));
+    const latest = await sayOk(alice, "before");
+
+    const first = await openStream(room);
+    const greeting = await first.reader.next();
+    expect(greeting).toMatchObject({ event: "presence", id: String(latest - 20) });
+    await first.reader.cancel(); // cut off before a single chat event arrived
+
+    await sayOk(alice, "while away");
+    const last = await sayOk(alice, "also");
+    const second = await openStream(room, { lastEventId: Number(greeting.id) });
+    const replay = await second.reader.chatUntil((data) => data.msg === "also");
+    const expected = Array.from({ length: 22 }, (_, i) => latest - 19 + i);
+    expect(replay.map((event) => event.id)).toEqual(expected);
+    expect(expected.at(-1)).toBe(last);
+    await second.reader.cancel();
+  });
+
   it("takes the id from a lastEventId query parameter on a first connect", async () => {
     const room = freshRoom();
     const alice = await joinAs(room, "alice");
