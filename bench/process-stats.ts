@@ -31,19 +31,6 @@ export function groupRss(pgid: number): number {
   return total;
 }
 
-/** Open file descriptors of every process in a process group. */
-export function groupOpenFiles(pgid: number): number {
-  let total = 0;
-  for (const pid of groupPids(pgid)) {
-    try {
-      total += readdirSync(`/proc/${pid}/fd`).length;
-    } catch {
-      // Gone.
-    }
-  }
-  return total;
-}
-
 /** CPU time, in seconds, that every process in a process group has used so far. */
 export function groupCpuSeconds(pgid: number): number {
   let ticks = 0;

@@ -14,7 +14,7 @@ import { availableParallelism, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { renderChart, type Series } from "./chart.ts";
 import { isolateHeapBytes } from "./isolate-heap.ts";
-import { groupCpuSeconds, groupOpenFiles, groupRss } from "./process-stats.ts";
+import { groupCpuSeconds, groupRss } from "./process-stats.ts";
 import {
   BENCH_VARS,
   startBaseline,
@@ -124,18 +124,6 @@ function points(target: string): { subscribers: number; rate: number | "max" }[]
     }
   }
   return list;
-}
-
-/**
- * Waits until the server has let go of the previous point's connections: workerd holds two
- * descriptors per connection, and this machine allows 20,000 a process, so two points of
- * 5,000 subscribers cannot overlap.
- */
-async function settle(target: Target, idleFiles: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (groupOpenFiles(target.pgid) > idleFiles + 200 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Runs the load generator for one point, sampling the server's memory meanwhile. */
@@ -347,16 +335,14 @@ async function main(): Promise<void> {
   for (const [key, start] of starts) {
     let target = await start();
     process.stdout.write(`\n${target.name}\n`);
-    const idleFiles = groupOpenFiles(target.pgid);
     try {
       for (const [index, { subscribers, rate }] of points(key).entries()) {
-        // The floor sends no heartbeat, so it never finds that a finished point's readers are
-        // gone and keeps their connections: it gets a fresh server for every point instead.
-        if (key === "floor" && index > 0) {
+        // Every point gets a freshly started server, so that what earlier points left behind
+        // (rooms still finding out their readers have gone, a grown heap) cannot color it.
+        if (index > 0) {
           await target.stop();
           target = await start();
         }
-        await settle(target, idleFiles);
         const result = await measure(target, subscribers, rate).catch((error: unknown) => {
           const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).replace(/\s+/g, " ").slice(0, 200)}`;
           failures.push(reason);
