@@ -17,13 +17,12 @@ function groupPids(pgid: number): string[] {
   return pids;
 }
 
-/** Resident memory, in bytes, of every process in a process group. */
-export function groupRss(pgid: number): number {
+/** The sum of `read` over every process in a process group; a process that ends meanwhile counts 0. */
+function sumOverGroup(pgid: number, read: (pid: string) => number): number {
   let total = 0;
   for (const pid of groupPids(pgid)) {
     try {
-      const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      if (kb) total += Number(kb) * 1024;
+      total += read(pid);
     } catch {
       // Gone.
     }
@@ -31,18 +30,21 @@ export function groupRss(pgid: number): number {
   return total;
 }
 
+/** Resident memory, in bytes, of every process in a process group. */
+export function groupRss(pgid: number): number {
+  return sumOverGroup(pgid, (pid) => {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  });
+}
+
 /** CPU time, in seconds, that every process in a process group has used so far. */
 export function groupCpuSeconds(pgid: number): number {
-  let ticks = 0;
-  for (const pid of groupPids(pgid)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields 14 and 15: user and system time, in clock ticks (100 a second on Linux).
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Gone.
-    }
-  }
+  const ticks = sumOverGroup(pgid, (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields 14 and 15: user and system time, in clock ticks (100 a second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  });
   return ticks / 100;
 }
