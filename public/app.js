@@ -3,9 +3,11 @@ import { ApiError, ChatApi } from "./chat-api.js";
 import { EventFeed } from "./event-feed.js";
 import { MessageList } from "./message-list.js";
 
-/** @typedef {import("./event-feed.js").FeedState} FeedState */
+/**
+ * @typedef {import("./event-feed.js").FeedState} FeedState
+ * @typedef {import("./event-feed.js").RoomLimits} RoomLimits
+ */
 
-const MESSAGE_MAX_LENGTH = 1000;
 const NAME_KEY = "chat.name";
 
 /** @param {string} id */
@@ -37,6 +39,8 @@ const leaveButton = element("leave");
 /** @type {string | undefined} */
 let myName;
 const online = new Set(/** @type {string[]} */ ([]));
+/** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
+let limits;
 let unread = 0;
 
 element("room-name").textContent = room;
@@ -58,6 +62,11 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     online.clear();
     for (const name of names) online.add(name);
     renderPeople();
+  },
+  onLimits(received) {
+    limits = received;
+    nameInput.maxLength = received.nameMaxLength;
+    updateRemaining();
   },
   onGap() {
     messages.addNotice("Some earlier messages are no longer available.");
@@ -148,8 +157,9 @@ joinForm.addEventListener("submit", async (event) => {
 });
 
 function updateRemaining() {
-  const left = MESSAGE_MAX_LENGTH - [...messageInput.value].length;
-  remaining.textContent = left <= MESSAGE_MAX_LENGTH / 5 ? `${left} characters left` : "";
+  if (!limits) return;
+  const left = limits.messageMaxLength - [...messageInput.value].length;
+  remaining.textContent = left <= limits.messageMaxLength / 5 ? `${left} characters left` : "";
   remaining.classList.toggle("over", left < 0);
 }
 
@@ -166,8 +176,8 @@ composer.addEventListener("submit", async (event) => {
   const text = messageInput.value.trim();
   const token = sessionStorage.getItem(tokenKey);
   if (!text || !token) return;
-  if ([...text].length > MESSAGE_MAX_LENGTH) {
-    say(`A message is at most ${MESSAGE_MAX_LENGTH} characters.`);
+  if (limits && [...text].length > limits.messageMaxLength) {
+    say(`A message is at most ${limits.messageMaxLength} characters.`);
     return;
   }
   // Cleared at once so the next message can be typed while this one is on its way.

@@ -9,9 +9,11 @@
 /**
  * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number }} ChatEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
+ * @typedef {{ nameMaxLength: number, messageMaxLength: number }} RoomLimits
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent) => void,
  *   onPresence: (names: string[]) => void,
+ *   onLimits: (limits: RoomLimits) => void,
  *   onGap: () => void,
  *   onState: (state: FeedState) => void,
  *   onRefused: () => Promise<void>,
@@ -103,6 +105,9 @@ export class EventFeed {
       this.handlers.onPresence(users.map((/** @type {{ name: string }} */ user) => user.name));
     });
     source.addEventListener("gap", () => this.handlers.onGap());
+    source.addEventListener("limits", (event) => {
+      this.handlers.onLimits(JSON.parse(/** @type {MessageEvent} */ (event).data));
+    });
     source.onerror = () => {
       if (this.#closed || source !== this.#source) return;
       if (source.readyState === EventSource.CONNECTING) {

@@ -1,16 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { concatBytes } from "./bytes";
 import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
-import { type RoomConfig, readConfig } from "./config";
+import { clientLimits, type RoomConfig, readConfig } from "./config";
 import { EventLog } from "./event-log";
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
-import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
-import { fromRoomRequest, PENDING_TOKEN_HEADER, STREAM_HEADERS } from "./room-stream";
+import type { SubscribeRequest, Subscription } from "./room-stream";
 import { type Session, SessionStore } from "./session-store";
 import { encodeComment, encodeMessage, encodeRetry } from "./sse";
-import { type Subscriber, Subscribers } from "./subscribers";
+import type { SubscriberStream } from "./subscriber-stream";
+import { Subscribers } from "./subscribers";
 import { newToken } from "./token";
 import { nameKey } from "./validate";
 
@@ -33,6 +33,8 @@ export interface RoomStats {
   lastEventId: number;
   /** Bytes waiting in streams for readers to take them. */
   queuedBytes: number;
+  /** Addresses and sessions the rate limiters hold a bucket for. */
+  limiterKeys: number;
 }
 
 /** Most events read from storage for one page of a replay. */
@@ -42,8 +44,7 @@ const encoder = new TextEncoder();
 
 /**
  * One chat room: its history, its participants, and an SSE stream per subscriber.
- * Called by the Worker, which has already parsed and validated every argument: over RPC for
- * commands, through `fetch` for streams (see room-stream.ts).
+ * Called over RPC by the Worker, which has already parsed and validated every argument.
  */
 export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
@@ -53,11 +54,13 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
   readonly #joinLimiter: RateLimiter;
+  readonly #limitsFrame: string;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
+    this.#limitsFrame = encodeMessage({ event: "limits", data: JSON.stringify(clientLimits(this.#config)) });
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#subscribers = new Subscribers(
@@ -85,21 +88,17 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
-  override async fetch(request: Request): Promise<Response> {
-    const { token, strict, pendingToken: presentedPending, lastEventId, client } = fromRoomRequest(request);
+  subscribe(request: SubscribeRequest): Result<Subscription> {
+    const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
     if (this.#subscribers.size >= this.#config.maxSubscribers) {
-      return failureResponse(
-        fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5),
-      );
+      return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
     }
     if (client !== undefined && this.#subscribers.countFrom(client) >= this.#config.maxStreamsPerClient) {
-      return failureResponse(
-        fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5),
-      );
+      return fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5);
     }
     const session = token === undefined ? undefined : this.#sessions.get(token);
     if (!session && strict) {
-      return failureResponse(fail(401, "not_joined", "Your session is unknown or has expired; join the room again."));
+      return fail(401, "not_joined", "Your session is unknown or has expired; join the room again.");
     }
     // An anonymous reader keeps the pending token it already holds, so that all of its tabs'
     // streams are adopted together when it joins.
@@ -114,11 +113,9 @@ export class ChatRoom extends DurableObject<Env> {
     });
     this.#ensureHeartbeat();
     if (session) this.#streamOpened(session);
-
-    const headers = new Headers(STREAM_HEADERS);
-    if (pendingToken !== undefined && pendingToken !== presentedPending)
-      headers.set(PENDING_TOKEN_HEADER, pendingToken);
-    return new Response(stream, { headers });
+    return pendingToken !== undefined && pendingToken !== presentedPending
+      ? { ok: true, stream, newPendingToken: pendingToken }
+      : { ok: true, stream };
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
@@ -205,9 +202,10 @@ export class ChatRoom extends DurableObject<Env> {
     return {
       subscribers: this.#subscribers.size,
       catchingUp: this.#subscribers.catchingUp,
-      online: this.#sessions.online().length,
+      online: this.#sessions.onlineCount,
       lastEventId: this.#log.lastId,
       queuedBytes: this.#subscribers.queuedBytes(),
+      limiterKeys: this.#joinLimiter.size + this.#rateLimiter.size,
     };
   }
 
@@ -234,8 +232,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * What a new stream starts with (the reconnect delay, who is here, and a `gap` notice if the
-   * reader missed events that are gone), and the id after which its replay starts.
+   * What a new stream starts with (the reconnect delay, who is here, a `gap` notice if the
+   * reader missed events that are gone, and the room's limits, so that a page checks input
+   * against the server's settings and never a copy), and the id after which its replay starts.
    *
    * The presence event carries that id, so the stream has a position from its first event: a
    * reader cut off before any message arrives (a full room shedding readers, a deploy) comes
@@ -256,6 +255,7 @@ export class ChatRoom extends DurableObject<Env> {
       // say so before the replay, so the client knows its view has a hole.
       greeting += gapFrame(lastEventId, oldestId, latestId);
     }
+    greeting += this.#limitsFrame;
     return { greeting, afterId };
   }
 
@@ -306,7 +306,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#publish(joinEvent(session.name, now));
   }
 
-  #streamClosed(subscriber: Subscriber): void {
+  #streamClosed(subscriber: SubscriberStream): void {
     if (this.#subscribers.size === 0) this.#stopHeartbeat();
     if (subscriber.token === undefined || this.#subscribers.countOwnedBy(subscriber.token) > 0) return;
     const session = this.#sessions.get(subscriber.token);

@@ -18,6 +18,16 @@ export interface RoomConfig {
   sessionTtlMs: number;
 }
 
+/** The limits a page checks its input against before sending it, sent in every stream's greeting. */
+export interface ClientLimits {
+  nameMaxLength: number;
+  messageMaxLength: number;
+}
+
+export function clientLimits(config: RoomConfig): ClientLimits {
+  return { nameMaxLength: config.nameMaxLength, messageMaxLength: config.messageMaxLength };
+}
+
 /** Largest request body the API reads, in bytes. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -27,11 +37,22 @@ export const MAX_URL_LENGTH = 4096;
 /** Most bytes of request headers the API reads. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+const parsed = new WeakMap<Env, RoomConfig>();
+
 /**
- * Reads every setting, failing loudly on a value that is not a number in range,
+ * Every setting, read once per `env`: fails loudly on a value that is not a number in range,
  * so that a typo in wrangler.toml shows up on the first request rather than as odd behaviour.
  */
 export function readConfig(env: Env): RoomConfig {
+  let config = parsed.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+function parseConfig(env: Env): RoomConfig {
   return {
     historyOnConnect: whole(env, "HISTORY_ON_CONNECT", 0),
     historyRetained: whole(env, "HISTORY_RETAINED", 1),

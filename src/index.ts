@@ -16,7 +16,6 @@ type Args = [Env, ExecutionContext];
 const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/stream": { GET: openStream },
   "/users": { GET: listUsers, POST: join, DELETE: leave },
-  "/users/": { GET: listUsers, POST: join, DELETE: leave },
   "/messages": { POST: postMessage },
 };
 

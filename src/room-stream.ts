@@ -1,6 +1,6 @@
 /**
- * How the Worker asks a room for an event stream. Commands are RPC calls; a stream is an HTTP
- * response, so it goes through the room's `fetch` and the Worker hands its body on untouched.
+ * How the Worker asks a room for an event stream: one RPC call that answers with the stream, or
+ * with the refusal the Worker sends on as it sends every other.
  */
 
 export interface SubscribeRequest {
@@ -12,12 +12,15 @@ export interface SubscribeRequest {
   pendingToken?: string;
   /** Resume after this event id instead of starting from recent history. */
   lastEventId?: number;
-  /** The reader's address, for the per-client stream cap. */
+  /** The reader's address, for the per-client cap. */
   client?: string;
 }
 
-/** Response header by which the room hands an anonymous reader a new pending token to set as its cookie. */
-export const PENDING_TOKEN_HEADER = "Chat-Pending-Token";
+export interface Subscription {
+  stream: ReadableStream<Uint8Array>;
+  /** A pending token the reader did not hold yet, to be set as its cookie. */
+  newPendingToken?: string;
+}
 
 /** `Content-Encoding: identity` keeps proxies (wrangler dev's among them) from compressing, and so buffering, the stream. */
 export const STREAM_HEADERS: Readonly<Record<string, string>> = {
@@ -26,29 +29,3 @@ export const STREAM_HEADERS: Readonly<Record<string, string>> = {
   "Content-Encoding": "identity",
   "X-Accel-Buffering": "no",
 };
-
-/**
- * The request the room's `fetch` gets. What identifies the reader travels in headers, so that
- * no token or address appears in a URL a log might record.
- */
-export function toRoomRequest(subscribe: SubscribeRequest): Request {
-  const headers = new Headers();
-  if (subscribe.token !== undefined) headers.set("Chat-Token", subscribe.token);
-  if (subscribe.strict) headers.set("Chat-Strict", "1");
-  if (subscribe.pendingToken !== undefined) headers.set("Chat-Pending-Token", subscribe.pendingToken);
-  if (subscribe.lastEventId !== undefined) headers.set("Last-Event-ID", String(subscribe.lastEventId));
-  if (subscribe.client !== undefined) headers.set("Chat-Client", subscribe.client);
-  return new Request("https://room.internal/stream", { headers });
-}
-
-export function fromRoomRequest(request: Request): SubscribeRequest {
-  const header = (name: string) => request.headers.get(name) ?? undefined;
-  const lastEventId = header("Last-Event-ID");
-  return {
-    token: header("Chat-Token"),
-    strict: header("Chat-Strict") === "1",
-    pendingToken: header("Chat-Pending-Token"),
-    lastEventId: lastEventId === undefined ? undefined : Number(lastEventId),
-    client: header("Chat-Client"),
-  };
-}

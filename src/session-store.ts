@@ -20,13 +20,20 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   streaming: number;
 }
 
+const COLUMNS = "token, name, online, seen_at, streaming";
+
 /**
  * Sessions live in SQLite so that a token handed out before a restart or a deploy still
- * identifies its holder afterwards. Reads are served from memory: a room has few participants.
+ * identifies its holder afterwards. Only the online ones are held in memory, by token and by
+ * the compared form of their name, so memory follows who is in the room, not how many ever
+ * were, and the checks a join, a post or a stream makes cost one lookup. Offline sessions are
+ * read from SQLite when their holder comes back.
  */
 export class SessionStore {
   readonly #sql: SqlStorage;
-  readonly #byToken = new Map<string, Session>();
+  readonly #online = new Map<string, Session>();
+  /** Online sessions by {@link nameKey} of their name; a name is held by one of them at most. */
+  readonly #onlineByName = new Map<string, Session>();
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -37,38 +44,38 @@ export class SessionStore {
       seen_at INTEGER NOT NULL,
       streaming INTEGER NOT NULL
     )`);
-    for (const row of sql.exec<SessionRow>("SELECT token, name, online, seen_at, streaming FROM sessions")) {
-      this.#byToken.set(row.token, {
-        token: row.token,
-        name: row.name,
-        online: row.online === 1,
-        seenAt: row.seen_at,
-        streaming: row.streaming === 1,
-      });
+    // Expiry looks for offline sessions idle since a cut-off; this keeps that from reading them all.
+    sql.exec("CREATE INDEX IF NOT EXISTS sessions_idle ON sessions (online, seen_at)");
+    for (const row of sql.exec<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE online = 1`)) {
+      this.#remember(fromRow(row));
     }
   }
 
   get(token: string): Session | undefined {
-    return this.#byToken.get(token);
+    const online = this.#online.get(token);
+    if (online) return online;
+    const row = this.#sql.exec<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE token = ?`, token).toArray()[0];
+    return row && fromRow(row);
   }
 
   /** The online session holding `name`, compared as {@link nameKey} compares names. */
   onlineByName(name: string): Session | undefined {
-    const wanted = nameKey(name);
-    for (const session of this.#byToken.values()) {
-      if (session.online && nameKey(session.name) === wanted) return session;
-    }
-    return undefined;
+    return this.#onlineByName.get(nameKey(name));
   }
 
   online(): Session[] {
-    return [...this.#byToken.values()].filter((session) => session.online);
+    return [...this.#online.values()];
+  }
+
+  get onlineCount(): number {
+    return this.#online.size;
   }
 
   save(session: Session): void {
-    this.#byToken.set(session.token, session);
+    this.#forget(session.token);
+    if (session.online) this.#remember(session);
     this.#sql.exec(
-      `INSERT INTO sessions (token, name, online, seen_at, streaming) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (token) DO UPDATE SET
          name = excluded.name, online = excluded.online, seen_at = excluded.seen_at, streaming = excluded.streaming`,
       session.token,
@@ -82,20 +89,41 @@ export class SessionStore {
   /** Marks every session as having no stream open, as is true after a restart. */
   clearStreaming(): void {
     this.#sql.exec("UPDATE sessions SET streaming = 0 WHERE streaming = 1");
-    for (const [token, session] of this.#byToken) {
-      if (session.streaming) this.#byToken.set(token, { ...session, streaming: false });
+    for (const session of this.#online.values()) {
+      if (session.streaming) this.#remember({ ...session, streaming: false });
     }
   }
 
   delete(token: string): void {
-    this.#byToken.delete(token);
+    this.#forget(token);
     this.#sql.exec("DELETE FROM sessions WHERE token = ?", token);
   }
 
   /** Forgets offline sessions not seen since `cutoff`, so their tokens stop working. */
   expire(cutoff: number): void {
-    for (const session of this.#byToken.values()) {
-      if (!session.online && session.seenAt < cutoff) this.delete(session.token);
-    }
+    this.#sql.exec("DELETE FROM sessions WHERE online = 0 AND seen_at < ?", cutoff);
   }
+
+  #remember(session: Session): void {
+    this.#online.set(session.token, session);
+    this.#onlineByName.set(nameKey(session.name), session);
+  }
+
+  #forget(token: string): void {
+    const session = this.#online.get(token);
+    if (!session) return;
+    this.#online.delete(token);
+    const key = nameKey(session.name);
+    if (this.#onlineByName.get(key) === session) this.#onlineByName.delete(key);
+  }
+}
+
+function fromRow(row: SessionRow): Session {
+  return {
+    token: row.token,
+    name: row.name,
+    online: row.online === 1,
+    seenAt: row.seen_at,
+    streaming: row.streaming === 1,
+  };
 }

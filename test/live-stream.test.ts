@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, freshRoom, joinAs, nth, openStream, roomPath, sayOk } from "./helpers/chat-client";
 
@@ -19,6 +20,20 @@ describe("the event stream", () => {
     expect(reader.retry).toBe(2000);
     expect(presence.event).toBe("presence");
     expect(JSON.parse(presence.data)).toEqual({ users: [{ name: "alice" }] });
+    await reader.cancel();
+  });
+
+  it("tells the page the room's limits, as configured, in an event with no id", async () => {
+    const { reader } = await openStream(freshRoom());
+    let event = await reader.next();
+    while (event.event !== "limits") event = await reader.next();
+    // Sent without an id field, it leaves the reader's Last-Event-ID as it was.
+    const frame = reader.raw.split("\n\n").find((block) => block.startsWith("event: limits\n"));
+    expect(frame?.split("\n").some((line) => line.startsWith("id:"))).toBe(false);
+    expect(JSON.parse(event.data)).toEqual({
+      nameMaxLength: Number(env.NAME_MAX_LENGTH),
+      messageMaxLength: Number(env.MESSAGE_MAX_LENGTH),
+    });
     await reader.cancel();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type HistoryPager, type Subscriber, Subscribers } from "../src/subscribers";
+import type { HistoryPager, StreamOwner } from "../src/subscriber-stream";
+import { Subscribers } from "../src/subscribers";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,7 +33,7 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until:
 }
 
 /** Opens a stream and reads its greeting; a read left waiting lets it go live. */
-async function openLive(subscribers: Subscribers, owner: Subscriber = anonymous) {
+async function openLive(subscribers: Subscribers, owner: StreamOwner = anonymous) {
   const reader = subscribers.open(greeting, 0, owner).getReader();
   await readUntil(reader, "hello");
   const next = reader.read();
@@ -93,7 +94,7 @@ describe("subscribers", () => {
   });
 
   it("cut off a reader whose backlog passes the bound, and tell who it was", async () => {
-    const removed: Subscriber[] = [];
+    const removed: StreamOwner[] = [];
     const subscribers = new Subscribers(1000, ROOM_BUDGET, noHistory, (subscriber) => removed.push(subscriber));
     const { reader, next } = await openLive(subscribers, { token: "t", pendingToken: undefined });
     subscribers.broadcast(encoder.encode("x".repeat(100))); // taken by the waiting read
