@@ -1,14 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { concatBytes } from "./bytes";
+import { CatchUp } from "./catch-up";
 import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
-import { clientLimits, type RoomConfig, readConfig } from "./config";
+import { type RoomConfig, readConfig } from "./config";
 import { EventLog } from "./event-log";
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
 import { fail, type Result } from "./result";
 import type { SubscribeRequest, Subscription } from "./room-stream";
 import { type Session, SessionStore } from "./session-store";
-import { encodeComment, encodeMessage, encodeRetry } from "./sse";
+import { encodeComment, encodeMessage } from "./sse";
 import type { SubscriberStream } from "./subscriber-stream";
 import { Subscribers } from "./subscribers";
 import { newToken } from "./token";
@@ -37,9 +37,6 @@ export interface RoomStats {
   limiterKeys: number;
 }
 
-/** Most events read from storage for one page of a replay. */
-const REPLAY_PAGE_EVENTS = 100;
-
 const encoder = new TextEncoder();
 
 /**
@@ -54,19 +51,19 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
   readonly #joinLimiter: RateLimiter;
-  readonly #limitsFrame: string;
+  readonly #catchUp: CatchUp;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
-    this.#limitsFrame = encodeMessage({ event: "limits", data: JSON.stringify(clientLimits(this.#config)) });
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
+    this.#catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
-      (afterId) => this.#replayPage(afterId),
+      (afterId) => this.#catchUp.page(afterId),
       (subscriber) => this.#streamClosed(subscriber),
     );
     this.#presence = new Presence(
@@ -105,8 +102,8 @@ export class ChatRoom extends DurableObject<Env> {
     const reusable = presentedPending !== undefined && !this.#sessions.get(presentedPending);
     const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
 
-    const { greeting, afterId } = this.#greeting(lastEventId);
-    const stream = this.#subscribers.open(encoder.encode(greeting), afterId, {
+    const { greeting, afterId } = this.#catchUp.greeting(lastEventId, this.users());
+    const stream = this.#subscribers.open(greeting, afterId, {
       token: session?.token,
       pendingToken,
       client,
@@ -231,61 +228,6 @@ export class ChatRoom extends DurableObject<Env> {
     return { ok: true, session };
   }
 
-  /**
-   * What a new stream starts with (the reconnect delay, who is here, a `gap` notice if the
-   * reader missed events that are gone, and the room's limits, so that a page checks input
-   * against the server's settings and never a copy), and the id after which its replay starts.
-   *
-   * The presence event carries that id, so the stream has a position from its first event: a
-   * reader cut off before any message arrives (a full room shedding readers, a deploy) comes
-   * back with Last-Event-ID and misses nothing, instead of starting over from recent history.
-   */
-  #greeting(lastEventId: number | undefined): { greeting: string; afterId: number } {
-    const latestId = this.#log.lastId;
-    const oldestId = this.#log.oldestId() ?? latestId + 1;
-    // Replays start at a stored event, so that a hole found later means events were deleted
-    // while the reader was catching up (see #replayPage).
-    const recent = Math.max(latestId - this.#config.historyOnConnect, oldestId - 1, 0);
-    const unknown = lastEventId !== undefined && lastEventId > latestId;
-    const afterId = lastEventId === undefined || unknown ? recent : Math.max(lastEventId, oldestId - 1);
-    let greeting = encodeRetry(this.#config.reconnectDelayMs);
-    greeting += encodeMessage({ event: "presence", id: afterId, data: JSON.stringify({ users: this.users() }) });
-    if (lastEventId !== undefined && (unknown || lastEventId < oldestId - 1)) {
-      // The reader missed events that are gone (or holds an id this room never issued):
-      // say so before the replay, so the client knows its view has a hole.
-      greeting += gapFrame(lastEventId, oldestId, latestId);
-    }
-    greeting += this.#limitsFrame;
-    return { greeting, afterId };
-  }
-
-  /**
-   * The next page of a replay: at least one event, and no more than a quarter of the backlog
-   * bound beyond it. If retention deleted events while the reader was catching up, the page
-   * starts with a `gap` notice.
-   */
-  #replayPage(afterId: number): { frames: Uint8Array; lastId: number } | undefined {
-    const budget = this.#config.maxBacklogBytes / 4;
-    const frames: Uint8Array[] = [];
-    let bytes = 0;
-    let lastId: number | undefined;
-    const events = this.#log.after(afterId, REPLAY_PAGE_EVENTS);
-    const first = events[0];
-    if (first && first.id > afterId + 1) {
-      const gap = encoder.encode(gapFrame(afterId, first.id, this.#log.lastId));
-      frames.push(gap);
-      bytes += gap.byteLength;
-    }
-    for (const event of events) {
-      const frame = encoder.encode(encodeMessage({ id: event.id, data: event.data }));
-      if (lastId !== undefined && bytes + frame.byteLength > budget) break;
-      frames.push(frame);
-      bytes += frame.byteLength;
-      lastId = event.id;
-    }
-    return lastId === undefined ? undefined : { frames: concatBytes(frames, bytes), lastId };
-  }
-
   /** Stores an event, sends it to every stream, and returns its id. */
   #publish(event: ChatEvent): number {
     const data = JSON.stringify(event);
@@ -327,9 +269,4 @@ export class ChatRoom extends DurableObject<Env> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }
-}
-
-/** The named event that tells a reader some events it asked for are gone. */
-function gapFrame(lastEventId: number, oldestId: number, latestId: number): string {
-  return encodeMessage({ event: "gap", data: JSON.stringify({ lastEventId, oldestId, latestId }) });
 }

@@ -1,0 +1,83 @@
+import { concatBytes } from "./bytes";
+import type { OnlineUser } from "./chat-room";
+import { clientLimits, type RoomConfig } from "./config";
+import type { EventLog } from "./event-log";
+import { encodeMessage, encodeRetry } from "./sse";
+
+/** Most events read from storage for one page of a replay. */
+const REPLAY_PAGE_EVENTS = 100;
+
+const encoder = new TextEncoder();
+
+/** What a new stream is sent before it joins the broadcast: its greeting, then its history, a page at a time. */
+export class CatchUp {
+  readonly #log: EventLog;
+  readonly #config: RoomConfig;
+  readonly #limitsFrame: string;
+
+  constructor(log: EventLog, config: RoomConfig) {
+    this.#log = log;
+    this.#config = config;
+    this.#limitsFrame = encodeMessage({ event: "limits", data: JSON.stringify(clientLimits(config)) });
+  }
+
+  /**
+   * What a new stream starts with (the reconnect delay, who is here, a `gap` notice if the
+   * reader missed events that are gone, and the room's limits, so that a page checks input
+   * against the server's settings and never a copy), and the id after which its replay starts.
+   *
+   * The presence event carries that id, so the stream has a position from its first event: a
+   * reader cut off before any message arrives (a full room shedding readers, a deploy) comes
+   * back with Last-Event-ID and misses nothing, instead of starting over from recent history.
+   */
+  greeting(lastEventId: number | undefined, users: OnlineUser[]): { greeting: Uint8Array; afterId: number } {
+    const latestId = this.#log.lastId;
+    const oldestId = this.#log.oldestId() ?? latestId + 1;
+    // Replays start at a stored event, so that a hole found later means events were deleted
+    // while the reader was catching up (see `page`).
+    const recent = Math.max(latestId - this.#config.historyOnConnect, oldestId - 1, 0);
+    const unknown = lastEventId !== undefined && lastEventId > latestId;
+    const afterId = lastEventId === undefined || unknown ? recent : Math.max(lastEventId, oldestId - 1);
+    let greeting = encodeRetry(this.#config.reconnectDelayMs);
+    greeting += encodeMessage({ event: "presence", id: afterId, data: JSON.stringify({ users }) });
+    if (lastEventId !== undefined && (unknown || lastEventId < oldestId - 1)) {
+      // The reader missed events that are gone (or holds an id this room never issued):
+      // say so before the replay, so the client knows its view has a hole.
+      greeting += gapFrame(lastEventId, oldestId, latestId);
+    }
+    greeting += this.#limitsFrame;
+    return { greeting: encoder.encode(greeting), afterId };
+  }
+
+  /**
+   * The next page of a replay: at least one event, and no more than a quarter of the backlog
+   * bound beyond it. If retention deleted events while the reader was catching up, the page
+   * starts with a `gap` notice.
+   */
+  page(afterId: number): { frames: Uint8Array; lastId: number } | undefined {
+    const budget = this.#config.maxBacklogBytes / 4;
+    const frames: Uint8Array[] = [];
+    let bytes = 0;
+    let lastId: number | undefined;
+    const events = this.#log.after(afterId, REPLAY_PAGE_EVENTS);
+    const first = events[0];
+    if (first && first.id > afterId + 1) {
+      const gap = encoder.encode(gapFrame(afterId, first.id, this.#log.lastId));
+      frames.push(gap);
+      bytes += gap.byteLength;
+    }
+    for (const event of events) {
+      const frame = encoder.encode(encodeMessage({ id: event.id, data: event.data }));
+      if (lastId !== undefined && bytes + frame.byteLength > budget) break;
+      frames.push(frame);
+      bytes += frame.byteLength;
+      lastId = event.id;
+    }
+    return lastId === undefined ? undefined : { frames: concatBytes(frames, bytes), lastId };
+  }
+}
+
+/** The named event that tells a reader some events it asked for are gone. */
+function gapFrame(lastEventId: number, oldestId: number, latestId: number): string {
+  return encodeMessage({ event: "gap", data: JSON.stringify({ lastEventId, oldestId, latestId }) });
+}
