@@ -4,7 +4,7 @@ import { type Fields, readFields, requiredField, stringField } from "./request-b
 import { clientAddress } from "./request-limits";
 import { json } from "./responses";
 import { FailureError, fail, unwrap } from "./result";
-import { STREAM_HEADERS } from "./room-stream";
+import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "./room-stream";
 import {
   clearedPendingCookie,
   clearedSessionCookie,
@@ -45,8 +45,8 @@ export async function openStream(request: Request, env: Env, roomName: string): 
   const presented = presentedToken(request, roomName);
   const pending = presentedPendingToken(request, roomName);
   const rawId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
-  const subscription = unwrap(
-    await room(env, roomName).subscribe({
+  const response = await room(env, roomName).fetch(
+    toRoomRequest({
       token: presented?.token,
       strict: presented !== undefined && presented.source !== "cookie",
       pendingToken: pending,
@@ -54,18 +54,18 @@ export async function openStream(request: Request, env: Env, roomName: string): 
       client: clientAddress(request),
     }),
   );
+  // A refusal is the room's own JSON error, made and logged there.
+  if (!response.ok) return response;
   const headers = new Headers(STREAM_HEADERS);
-  if (subscription.newPendingToken !== undefined) {
+  const newPending = response.headers.get(NEW_PENDING_TOKEN_HEADER);
+  if (newPending !== null) {
     // Its own cookie, so that it can never overwrite a session cookie set by a join in flight.
-    headers.append(
-      "Set-Cookie",
-      pendingCookie(roomName, subscription.newPendingToken, isHttps(request), cookieMaxAge(env)),
-    );
+    headers.append("Set-Cookie", pendingCookie(roomName, newPending, isHttps(request), cookieMaxAge(env)));
   } else if (presented?.source === "cookie" && pending === undefined) {
     // An active reader's session cookie is renewed, so it outlives the session's idle expiry.
     headers.append("Set-Cookie", sessionCookie(roomName, presented.token, isHttps(request), cookieMaxAge(env)));
   }
-  return new Response(subscription.stream, { headers });
+  return new Response(response.body, { headers });
 }
 
 /** `POST /users`: join under `name`; the session comes back as a cookie and as a token. */

@@ -5,8 +5,9 @@ import { type RoomConfig, readConfig } from "./config";
 import { EventLog } from "./event-log";
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
+import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
-import type { SubscribeRequest, Subscription } from "./room-stream";
+import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
 import { type Session, SessionStore } from "./session-store";
 import { encodeComment, encodeMessage } from "./sse";
 import type { SubscriberStream } from "./subscriber-stream";
@@ -41,7 +42,8 @@ const encoder = new TextEncoder();
 
 /**
  * One chat room: its history, its participants, and an SSE stream per subscriber.
- * Called over RPC by the Worker, which has already parsed and validated every argument.
+ * Called by the Worker, which has already parsed and validated every argument: over RPC for
+ * commands, through `fetch` for streams (see room-stream.ts).
  */
 export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
@@ -85,7 +87,19 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
-  subscribe(request: SubscribeRequest): Result<Subscription> {
+  override async fetch(request: Request): Promise<Response> {
+    const subscribed = this.#subscribe(await fromRoomRequest(request));
+    if (!subscribed.ok) {
+      // The Worker sends this answer on untouched, so the refusal is logged here.
+      console.warn(JSON.stringify({ event: "stream_refused", status: subscribed.status, error: subscribed.code }));
+      return failureResponse(subscribed);
+    }
+    const headers = new Headers();
+    if (subscribed.newPendingToken !== undefined) headers.set(NEW_PENDING_TOKEN_HEADER, subscribed.newPendingToken);
+    return new Response(subscribed.stream, { headers });
+  }
+
+  #subscribe(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array>; newPendingToken?: string }> {
     const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
     if (this.#subscribers.size >= this.#config.maxSubscribers) {
       return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
