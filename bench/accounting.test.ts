@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DeliveryLedger, percentile } from "./accounting.ts";
-import { benchMessage, SseScanner } from "./sse-scanner.ts";
+import { benchMessage, benchSequence } from "./bench-message.ts";
 
 describe("the benchmark's delivery ledger", () => {
   it("finds nothing wrong when every subscriber got every message once, in order", () => {
@@ -58,41 +58,19 @@ describe("the benchmark's delivery ledger", () => {
   });
 });
 
-describe("the benchmark's stream scanner", () => {
-  it("finds the sequence number and event id of frames split across chunks", () => {
-    const scanner = new SseScanner();
-    const found: [number, number][] = [];
-    const data = (seq: number) => JSON.stringify({ name: "bench", msg: benchMessage(seq, 100), kind: "message" });
-    const text = `retry: 2000\n\nid: 7\ndata: ${data(41)}\n\n: heartbeat\n\nid: 8\ndata: ${data(42)}\n\n`;
-    for (let i = 0; i < text.length; i += 13) scanner.push(text.slice(i, i + 13), (seq, id) => found.push([seq, id]));
-    expect(found).toEqual([
-      [41, 7],
-      [42, 8],
-    ]);
+describe("the benchmark's messages", () => {
+  it("carry their sequence number where a subscriber finds it without parsing JSON", () => {
+    const data = JSON.stringify({ name: "bench", msg: benchMessage(42, 100), kind: "message", user: "bench" });
+    expect(benchSequence(data)).toBe(42);
   });
 
-  it("reports the id of frames that carry no benchmark message, such as the greeting's position", () => {
-    const scanner = new SseScanner();
-    const positions: number[] = [];
-    const found: number[] = [];
-    const text = 'retry: 2000\n\nevent: presence\nid: 350\ndata: {"users":[{"name":"id: 9"}]}\n\n: heartbeat\n\n';
-    scanner.push(
-      text,
-      (seq) => found.push(seq),
-      (id) => positions.push(id),
-    );
-    expect(positions).toEqual([350]);
-    expect(found).toEqual([]);
+  it("are told apart from chat events that are not the benchmark's", () => {
+    expect(benchSequence('{"name":"","msg":"add user : bench"}')).toBe(-1);
+    expect(benchSequence('{"name":"x","msg":"#no number"}')).toBe(-1);
+    expect(benchSequence('{"users":[{"name":"bench"}]}')).toBe(-1);
   });
 
-  it("ignores chat events that are not the benchmark's", () => {
-    const scanner = new SseScanner();
-    const found: number[] = [];
-    scanner.push('id: 1\ndata: {"name":"","msg":"add user : bench"}\n\n', (seq) => found.push(seq));
-    expect(found).toEqual([]);
-  });
-
-  it("pads messages to about the requested event size", () => {
+  it("are padded to about the requested event size", () => {
     const json = JSON.stringify({
       name: "bench",
       msg: benchMessage(123, 100),

@@ -1,8 +1,9 @@
 import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRawStream } from "../test/support/node/raw-http-stream.ts";
+import { SseEventParser } from "../test/support/sse-events.ts";
+import { benchMessage, benchSequence } from "./bench-message.ts";
 import { isolateHeapBytes } from "./isolate-heap.ts";
-import { openRawStream } from "./raw-sse-client.ts";
-import { benchMessage, SseScanner } from "./sse-scanner.ts";
 import { startWorkerdFloor, type Target } from "./targets.ts";
 
 describe("the benchmark's runtime floor, served by workerd", () => {
@@ -17,9 +18,9 @@ describe("the benchmark's runtime floor, served by workerd", () => {
     const received: [number, number][][] = [[], []];
     const sockets: Socket[] = await Promise.all(
       received.map((events) => {
-        const scanner = new SseScanner();
+        const parser = new SseEventParser(({ data, id }) => events.push([benchSequence(data), Number(id)]));
         return openRawStream(hostname, Number(port), "/r/floor-test/stream", (bytes) =>
-          scanner.pushBytes(bytes, (seq, id) => events.push([seq, id])),
+          parser.feed(bytes.toString("latin1")),
         );
       }),
     );

@@ -12,17 +12,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { startWorkerd } from "../test/support/node/workerd.ts";
+import { startWranglerDev } from "../test/support/node/wrangler-dev.ts";
 import { renderChart, type Series } from "./chart.ts";
 import { isolateHeapBytes } from "./isolate-heap.ts";
 import { groupCpuSeconds, groupRss } from "./process-stats.ts";
-import {
-  BENCH_VARS,
-  startBaseline,
-  startWorkerd,
-  startWorkerdFloor,
-  startWranglerDev,
-  type Target,
-} from "./targets.ts";
+import { BENCH_VARS, startBaseline, startWorkerdFloor, type Target } from "./targets.ts";
 
 interface PointResult {
   target: string;
@@ -85,6 +80,12 @@ function hasTaskset(): boolean {
   } catch {
     return false;
   }
+}
+
+/** The last lines a server printed, to explain a failed point. */
+function lastLines(target: Target): string {
+  const tail = target.output().split("\n").slice(-15).join("\n");
+  return target.exited ? `${tail}\n(the server had exited)` : tail;
 }
 
 /** The `[vars]` of wrangler.toml, which `workerd serve` needs as plain bindings. */
@@ -326,8 +327,8 @@ async function main(): Promise<void> {
     [
       ["baseline", () => startBaseline(SERVER_CPU)],
       ["floor", () => startWorkerdFloor(SERVER_CPU)],
-      ["workerd", () => startWorkerd(SERVER_CPU, { ...wranglerVars(), ...BENCH_VARS })],
-      ["wrangler", () => startWranglerDev(SERVER_CPU)],
+      ["workerd", () => startWorkerd({ vars: { ...wranglerVars(), ...BENCH_VARS }, cpu: SERVER_CPU })],
+      ["wrangler", () => startWranglerDev({ vars: BENCH_VARS, cpu: SERVER_CPU })],
     ] as [string, () => Promise<Target>][]
   ).filter(([key]) => TARGETS.includes(key));
   const results: PointResult[] = [];
@@ -346,7 +347,7 @@ async function main(): Promise<void> {
         const result = await measure(target, subscribers, rate).catch((error: unknown) => {
           const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).replace(/\s+/g, " ").slice(0, 200)}`;
           failures.push(reason);
-          process.stdout.write(`  failed: ${reason}\n  server output:\n${target.output()}\n`);
+          process.stdout.write(`  failed: ${reason}\n  server output:\n${lastLines(target)}\n`);
           return undefined;
         });
         if (!result) continue;

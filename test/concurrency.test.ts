@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { freshRoom, joinAs, openStream, say } from "./helpers/chat-client";
+import { freshRoom } from "./support/rooms";
+import { joinAs, openStream, say } from "./support/self-client";
 
 function isJson(text: string): boolean {
   try {

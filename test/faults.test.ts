@@ -1,45 +1,57 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
-import { freshRoom, joinAs, openStream, type Participant, say, sleep } from "./helpers/chat-client";
-import { expectNothingLost } from "./helpers/fault-readers";
+import type { Participant } from "./support/chat-client";
+import { expectNothingLost, readThroughFaults } from "./support/read-through-faults";
+import { freshRoom } from "./support/rooms";
+import { chat, joinAs, openStream, say } from "./support/self-client";
+import { sleep } from "./support/sleep";
 
-/**
- * Reads a room as EventSource would: whenever the stream ends or breaks, it reconnects with
- * the last id it saw. Returns every chat event id it was sent, in order, until `done` is seen.
- */
-async function readThroughFaults(room: string, done: string): Promise<{ ids: number[]; reconnects: number }> {
-  const ids: number[] = [];
-  let reconnects = -1;
-  for (;;) {
-    reconnects++;
-    const opened = await openStream(room, ids.length === 0 ? {} : { lastEventId: ids.at(-1) }).catch(() => undefined);
-    if (!opened) {
-      await sleep(50);
-      continue;
-    }
-    try {
-      for (;;) {
-        const event = await opened.reader.nextChat(5000);
-        ids.push(event.id);
-        if (event.data.msg === done) return { ids, reconnects };
-      }
-    } catch {
-      // Cut off: reconnect.
-    } finally {
-      await opened.reader.cancel();
-    }
+/** A little slower than the rate limit lets one participant post. */
+const PACE_MS = (1.1 * 1000) / Number(env.RATE_PER_SECOND);
+
+/** Ids the room acknowledged, in order, and a way to wait for more of them. */
+class Acknowledged {
+  readonly ids: number[] = [];
+  #waiting: { count: number; resolve: () => void }[] = [];
+
+  add(id: number): void {
+    this.ids.push(id);
+    for (const waiter of this.#waiting) if (waiter.count <= this.ids.length) waiter.resolve();
+    this.#waiting = this.#waiting.filter((waiter) => waiter.count > this.ids.length);
+  }
+
+  /** Resolves once `count` more posts than now have been acknowledged. */
+  more(count: number, timeoutMs = 10_000): Promise<void> {
+    const target = this.ids.length + count;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.ids.length} of ${target} posts acknowledged`)),
+        timeoutMs,
+      );
+      this.#waiting.push({
+        count: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
   }
 }
 
-async function publishUntil(participant: Participant, stop: () => boolean, acknowledged: number[]): Promise<number> {
+async function publishUntil(
+  participant: Participant,
+  stop: () => boolean,
+  acknowledged: Acknowledged,
+): Promise<number> {
   let sent = 0;
   while (!stop()) {
     sent++;
     const response = await say(participant, `${participant.name} #${sent}`).catch(() => undefined);
-    if (response?.status === 201) acknowledged.push((await response.json<{ id: number }>()).id);
-    // Just under the rate limit's steady pace of 5 a second.
-    await sleep(220);
+    if (response?.status === 201) acknowledged.add((await response.json<{ id: number }>()).id);
+    // Just under the rate limit's steady pace: its bucket refills in real time, so this waits.
+    await sleep(PACE_MS);
   }
   return sent;
 }
@@ -50,23 +62,30 @@ describe("a room that crashes mid-stream", () => {
     const stub = env.CHAT_ROOM.getByName(room);
     const publishers = await Promise.all(["p1", "p2", "p3"].map((name) => joinAs(room, name)));
     const closer = await joinAs(room, "closer");
-    const readers = [1, 2, 3].map(() => readThroughFaults(room, "END"));
-    await sleep(200);
+    const readers = [1, 2, 3].map(() => readThroughFaults(chat, room, "END", { retryDelayMs: 50 }));
+    // Nothing is posted before the readers are in, since a first connect gets only recent history.
+    const watcher = await openStream(room);
+    for (let beats = 0; (await stub.stats()).subscribers < 4; beats++) {
+      if (beats === 20) throw new Error("the readers never connected");
+      await watcher.reader.commentsAtLeast(watcher.reader.comments + 1);
+    }
+    await watcher.reader.cancel();
 
-    const acknowledged: number[] = [];
+    const acknowledged = new Acknowledged();
     let stopping = false;
     const publishing = publishers.map((publisher) => publishUntil(publisher, () => stopping, acknowledged));
-    await sleep(500);
+    await acknowledged.more(6);
     // The object is reset as by a crash: every stream is cut, in-memory state is gone.
     await runInDurableObject(stub, (_: ChatRoom, state) => state.abort("fault injected by test")).catch(
       () => undefined,
     );
-    await sleep(700);
+    // Publishing goes on into the restarted room.
+    await acknowledged.more(6);
     stopping = true;
     const sent = (await Promise.all(publishing)).reduce((a, b) => a + b, 0);
     const end = await say(closer, "END");
-    acknowledged.push((await end.json<{ id: number }>()).id);
+    acknowledged.add((await end.json<{ id: number }>()).id);
 
-    console.log(expectNothingLost("crash fault", sent + 1, acknowledged, await Promise.all(readers)));
+    console.log(expectNothingLost("crash fault", sent + 1, acknowledged.ids, await Promise.all(readers)));
   }, 20_000);
 });

@@ -5,8 +5,9 @@ import { readFields } from "../src/request-body";
 import { FailureError } from "../src/result";
 import { encodeMessage } from "../src/sse";
 import { parseDisplayName, parseMessageText } from "../src/validate";
-import { freshRoom, ORIGIN } from "./helpers/chat-client";
-import { EventStreamReader } from "./helpers/event-stream";
+import { freshRoom } from "./support/rooms";
+import { ORIGIN } from "./support/self-client";
+import { EventStreamReader } from "./support/sse-reader";
 
 /** Any string, lone surrogates and control characters included. */
 const anyText = fc.string({ unit: "binary", maxLength: 300 });

@@ -1,17 +1,9 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import {
-  call,
-  cookieFrom,
-  form,
-  freshRoom,
-  joinAs,
-  jsonBody,
-  openStream,
-  roomPath,
-  say,
-  sayOk,
-} from "./helpers/chat-client";
+import { form, jsonBody } from "./support/chat-client";
+import { cookieFrom } from "./support/cookies";
+import { freshRoom, roomPath } from "./support/rooms";
+import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
 
 function postAs(
   room: string,

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { call, form, freshRoom, joinAs, jsonBody, openStream, roomPath, say, sayOk } from "./helpers/chat-client";
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { form, jsonBody } from "./support/chat-client";
+import { freshRoom, roomPath } from "./support/rooms";
+import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
 
 async function expectError(response: Response, status: number, error: string): Promise<void> {
   expect(response.status).toBe(status);
@@ -215,14 +218,32 @@ describe("rate limit", () => {
 describe("subscriber cap", () => {
   it("answers 503 with Retry-After past MAX_SUBSCRIBERS, and takes new streams once some close", async () => {
     const room = freshRoom();
-    const open = await Promise.all(Array.from({ length: 40 }, () => openStream(room)));
+    const cap = Number(env.MAX_SUBSCRIBERS);
+    const open = await Promise.all(Array.from({ length: cap }, () => openStream(room)));
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void warnings.push(line));
     const refused = await call(`${roomPath(room)}/stream`);
+    warn.mockRestore();
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
     await expectError(refused, 503, "room_full");
+    // The room refuses the stream, and logs it, since the Worker sends its answer on as it is.
+    expect(warnings.map((line) => JSON.parse(line))).toContainEqual({
+      event: "stream_refused",
+      status: 503,
+      error: "room_full",
+    });
     // Other rooms are not affected.
     const elsewhere = await openStream(freshRoom());
     await elsewhere.reader.cancel();
     await Promise.all(open.slice(0, 5).map(({ reader }) => reader.cancel()));
+    // The room finds them closed at once if the runtime passes the cancels on, else at the next
+    // heartbeat, which runs on a real interval.
+    const watching = open.at(-1)?.reader;
+    if (!watching) throw new Error("no stream left open");
+    for (let beats = 0; (await env.CHAT_ROOM.getByName(room).stats()).subscribers > cap - 5; beats++) {
+      if (beats === 20) throw new Error("the room never found the closed streams");
+      await watching.commentsAtLeast(watching.comments + 1);
+    }
     const again = await openStream(room);
     await Promise.all([again, ...open.slice(5)].map(({ reader }) => reader.cancel()));
   });

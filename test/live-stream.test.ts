@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, freshRoom, joinAs, nth, openStream, roomPath, sayOk } from "./helpers/chat-client";
+import { freshRoom, roomPath } from "./support/rooms";
+import { nth } from "./support/round-robin";
+import { call, joinAs, openStream, sayOk } from "./support/self-client";
 
 describe("the event stream", () => {
   it("is an uncompressed, uncached text/event-stream", async () => {

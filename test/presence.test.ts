@@ -1,28 +1,100 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
-import { call, cookieFrom, form, freshRoom, joinAs, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
+import { form } from "./support/chat-client";
+import { CookieJar, cookieFrom } from "./support/cookies";
+import { freshRoom, roomPath } from "./support/rooms";
+import { call, joinAs, openStream, sayOk } from "./support/self-client";
+import { EventStreamReader } from "./support/sse-reader";
 
-// The tests run with PRESENCE_GRACE_SECONDS = 1.
-const GRACE_MS = 1000;
+const GRACE_MS = Number(env.PRESENCE_GRACE_SECONDS) * 1000;
 
 async function online(room: string): Promise<string[]> {
   const response = await call(`${roomPath(room)}/users`);
   return (await response.json<{ name: string }[]>()).map((user) => user.name);
 }
 
+async function lastEventId(room: string): Promise<number> {
+  return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
+}
+
+/** When the room's alarm is set to go off, or null if none is set. */
+function alarmAt(room: string): Promise<number | null> {
+  return runInDurableObject(env.CHAT_ROOM.getByName(room), (_: ChatRoom, state) => state.storage.getAlarm());
+}
+
+/**
+ * Runs the room's alarm now, with the room's clock reading `at`: the test moves the room's time
+ * on instead of waiting for it. The room runs in the test's isolate, so it reads the `Date.now`
+ * mocked here.
+ */
+async function runAlarmAt(room: string, at: number): Promise<void> {
+  const clock = vi.spyOn(Date, "now").mockReturnValue(at);
+  try {
+    expect(await runDurableObjectAlarm(env.CHAT_ROOM.getByName(room))).toBe(true);
+  } finally {
+    clock.mockRestore();
+  }
+}
+
+/**
+ * Moves the room's time on to `until`: runs each alarm the room sets for before then, at the
+ * time it was set for. Returns the alarm still to come, or null if the room set none.
+ */
+async function advanceTo(room: string, until: number): Promise<number | null> {
+  for (let alarms = 0; alarms < 10; alarms++) {
+    const at = await alarmAt(room);
+    if (at === null || at >= until) return at;
+    await runAlarmAt(room, at);
+  }
+  throw new Error("the room kept setting alarms");
+}
+
+/**
+ * Waits until the room holds `count` streams besides a bystander's. A stream whose reader went
+ * away is found when it is cancelled or, failing that, when a heartbeat cannot be written to
+ * it; heartbeats run on a real interval, so this waits in real time, one heartbeat at a time.
+ */
+async function untilStreams(room: string, count: number): Promise<void> {
+  const bystander = await openStream(room);
+  try {
+    for (let beats = 0; beats < 20; beats++) {
+      if ((await env.CHAT_ROOM.getByName(room).stats()).subscribers === count + 1) return;
+      await bystander.reader.commentsAtLeast(bystander.reader.comments + 1);
+    }
+    throw new Error(`the room still holds streams other than the ${count} expected`);
+  } finally {
+    await bystander.reader.cancel();
+  }
+}
+
 describe("presence", () => {
-  it("announces a participant whose stream went away as left after the grace period", async () => {
+  it("announces a participant whose stream went away as left once the grace period has run out", async () => {
     const room = freshRoom();
     const watcher = await openStream(room);
     const alice = await joinAs(room, "alice");
     const own = await openStream(room, { token: alice.token });
     expect(await online(room)).toEqual(["alice"]);
+    const closing = Date.now();
     await own.reader.cancel();
+    await untilStreams(room, 1);
+    const closed = Date.now();
 
-    const events = await watcher.reader.chatUntil((data) => data.msg === "left user : alice", 4 * GRACE_MS);
+    // The grace period is counted from when the room found the stream gone.
+    const deadline = await advanceTo(room, closing + GRACE_MS);
+    if (deadline === null) throw new Error("no alarm set for alice's grace period");
+    expect(deadline).toBeGreaterThanOrEqual(closing + GRACE_MS);
+    expect(deadline).toBeLessThanOrEqual(closed + GRACE_MS);
+    const before = await lastEventId(room);
+    await runAlarmAt(room, deadline - 1);
+    expect(await lastEventId(room)).toBe(before);
+    expect(await online(room)).toEqual(["alice"]);
+    expect(await alarmAt(room)).toBe(deadline);
+
+    await runAlarmAt(room, deadline);
+    const events = await watcher.reader.chatUntil((data) => data.msg === "left user : alice");
     expect(events.map((event) => event.data.msg)).toEqual(["add user : alice", "left user : alice"]);
-    expect(events[1]).toMatchObject({ data: { name: "", kind: "leave", user: "alice" } });
+    expect(events[1]).toMatchObject({ data: { name: "", kind: "leave", user: "alice", at: deadline } });
     expect(await online(room)).toEqual([]);
     await watcher.reader.cancel();
   });
@@ -35,9 +107,10 @@ describe("presence", () => {
     const first = await openStream(room, { token: alice.token });
     const bobStream = await openStream(room, { token: bob.token });
     await first.reader.cancel();
-    await sleep(GRACE_MS / 4);
+    await untilStreams(room, 2);
     const second = await openStream(room, { token: alice.token });
-    await sleep(GRACE_MS * 2);
+    // Every alarm the room sets runs at its time, so the grace period runs out in the room.
+    expect(await advanceTo(room, Number.POSITIVE_INFINITY)).toBeNull();
     // A marker after the grace period has passed: nothing about alice came before it.
     await sayOk(bob, "marker");
     const events = await watcher.reader.chatUntil((data) => data.msg === "marker");
@@ -51,7 +124,8 @@ describe("presence", () => {
     const alice = await joinAs(room, "alice");
     const tabs = [await openStream(room, { token: alice.token }), await openStream(room, { token: alice.token })];
     await tabs[0]?.reader.cancel();
-    await sleep(GRACE_MS * 2);
+    await untilStreams(room, 1);
+    expect(await advanceTo(room, Number.POSITIVE_INFINITY)).toBeNull();
     expect(await online(room)).toEqual(["alice"]);
     await tabs[1]?.reader.cancel();
   });
@@ -70,7 +144,7 @@ describe("presence", () => {
     expect(cookieFrom(joined)).toMatch(new RegExp(`^chat\\.${room}=`));
     expect(cookieFrom(joined).split("=")[1]).not.toBe(pending.split("=")[1]);
     expect(joined.headers.get("Set-Cookie")).toContain(`chat.${room}.pending=; Path=/; Max-Age=0`);
-    await sleep(GRACE_MS * 2);
+    expect(await advanceTo(room, Number.POSITIVE_INFINITY)).toBeNull();
     expect(await online(room)).toEqual(["alice"]);
     await reader.cancel();
   });
@@ -87,33 +161,62 @@ describe("presence", () => {
       body: "name=alice",
     });
     await first.reader.cancel();
-    await sleep(GRACE_MS * 2);
+    await untilStreams(room, 1);
+    expect(await advanceTo(room, Number.POSITIVE_INFINITY)).toBeNull();
     expect(await online(room)).toEqual(["alice"]);
     await second.reader.cancel();
   });
 
   it("keeps a session cookie set by a join when a stream opened at the same time answers later", async () => {
     const room = freshRoom();
-    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
-    const { response, reader } = await openStream(room);
-    // The stream's cookie has another name, so a browser keeps both.
-    expect(cookieFrom(response).split("=")[0]).not.toBe(cookieFrom(joined).split("=")[0]);
+    // A browser with no cookie for the room opens its stream and joins at once.
+    const [joined, streamed] = await Promise.all([
+      call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) }),
+      call(`${roomPath(room)}/stream`),
+    ]);
+    expect([joined.status, streamed.status]).toEqual([201, 200]);
+    const { token } = await joined.json<{ token: string }>();
+    // The stream's cookie is stored last, and has another name, so the session cookie stays.
+    const jar = new CookieJar();
+    jar.take(joined);
+    jar.take(streamed);
+    const cookie = jar.header();
+    expect(cookie.split("; ")).toContain(`chat.${room}=${token}`);
+    const posted = await call(`${roomPath(room)}/messages`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie },
+      body: "msg=hello",
+    });
+    expect(posted.status).toBe(201);
+    // Whichever of the two the room took first, the stream sees the join once, then the post.
+    const reader = new EventStreamReader(streamed);
+    const events = await reader.chatUntil((data) => data.msg === "hello");
+    expect(events.map((event) => [event.data.kind, event.data.user])).toEqual([
+      ["join", "alice"],
+      ["message", "alice"],
+    ]);
     await reader.cancel();
   });
 
   it("lets a participant who joined without a stream stay until the grace period runs out", async () => {
     const room = freshRoom();
+    const watcher = await openStream(room);
     await joinAs(room, "alice");
+    const joined = (await watcher.reader.nextChat()).data.at;
+    expect(await alarmAt(room)).toBe(joined + GRACE_MS);
+    await runAlarmAt(room, joined + GRACE_MS - 1);
     expect(await online(room)).toEqual(["alice"]);
-    await sleep(GRACE_MS * 2.5);
+    await runAlarmAt(room, joined + GRACE_MS);
     expect(await online(room)).toEqual([]);
+    await watcher.reader.cancel();
   });
 
   it("brings back a participant who reconnects after being announced as left", async () => {
     const room = freshRoom();
     const watcher = await openStream(room);
     const alice = await joinAs(room, "alice");
-    await watcher.reader.chatUntil((data) => data.msg === "left user : alice", 4 * GRACE_MS);
+    expect(await advanceTo(room, Number.POSITIVE_INFINITY)).toBeNull();
+    await watcher.reader.chatUntil((data) => data.msg === "left user : alice");
     const back = await openStream(room, { token: alice.token });
     await watcher.reader.chatUntil((data) => data.msg === "add user : alice");
     expect(await online(room)).toEqual(["alice"]);
@@ -126,8 +229,7 @@ describe("presence", () => {
     const streams = await Promise.all([1, 2, 3].map(() => openStream(room)));
     expect((await stub.stats()).subscribers).toBe(3);
     await Promise.all(streams.map(({ reader }) => reader.cancel()));
-    await sleep(1000); // a few heartbeats at HEARTBEAT_SECONDS = 0.25
-    expect((await stub.stats()).subscribers).toBe(0);
+    await untilStreams(room, 0);
   });
 
   it("holds no session for a participant who left", async () => {
@@ -152,13 +254,19 @@ describe("presence", () => {
 describe("presence across an eviction of the room", () => {
   it("still announces as left someone whose stream closed before the room was evicted", async () => {
     const room = freshRoom();
-    const stub = env.CHAT_ROOM.getByName(room);
     const alice = await joinAs(room, "alice");
     const own = await openStream(room, { token: alice.token });
+    const closing = Date.now();
     await own.reader.cancel();
-    await sleep(50);
-    await evictDurableObject(stub);
-    await sleep(GRACE_MS * 2.5);
+    await untilStreams(room, 0);
+    const closed = Date.now();
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    // The restarted room counts the grace period from the close, not from its restart.
+    const deadline = await advanceTo(room, closing + GRACE_MS);
+    if (deadline === null) throw new Error("no alarm set for alice's grace period");
+    expect(deadline).toBeGreaterThanOrEqual(closing + GRACE_MS);
+    expect(deadline).toBeLessThanOrEqual(closed + GRACE_MS);
+    await runAlarmAt(room, deadline);
     expect(await online(room)).toEqual([]);
     const { reader } = await openStream(room, { lastEventId: 0 });
     const events = await reader.chatUntil((data) => data.kind === "leave");
@@ -168,9 +276,15 @@ describe("presence across an eviction of the room", () => {
 
   it("still announces as left someone who joined without a stream before the eviction", async () => {
     const room = freshRoom();
+    const watcher = await openStream(room);
     await joinAs(room, "alice");
+    const joined = (await watcher.reader.nextChat()).data.at;
+    await watcher.reader.cancel();
     await evictDurableObject(env.CHAT_ROOM.getByName(room));
-    await sleep(GRACE_MS * 2.5);
+    expect(await alarmAt(room)).toBe(joined + GRACE_MS);
+    await runAlarmAt(room, joined + GRACE_MS - 1);
+    expect(await online(room)).toEqual(["alice"]);
+    await runAlarmAt(room, joined + GRACE_MS);
     expect(await online(room)).toEqual([]);
   });
 });

@@ -1,20 +1,26 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
-import { call, freshRoom, joinAs, nth, openStream, roomPath, sayOk, sleep } from "./helpers/chat-client";
-import { EventStreamReader } from "./helpers/event-stream";
+import { freshRoom, roomPath } from "./support/rooms";
+import { nth } from "./support/round-robin";
+import { call, joinAs, openStream, sayOk } from "./support/self-client";
+import { sleep } from "./support/sleep";
+import { EventStreamReader } from "./support/sse-reader";
 
 describe("resuming with Last-Event-ID", () => {
   it("replays exactly the events after the id, then continues live, while messages keep arriving", async () => {
     const room = freshRoom();
     const writers = await Promise.all(["w1", "w2", "w3", "w4"].map((name) => joinAs(room, name)));
+    const away = await joinAs(room, "away");
     const acknowledged: number[] = [];
     let posting = true;
-    // Four writers post throughout, each at the rate limit's steady pace.
+    // Four writers post throughout, each a little slower than the rate limit's steady pace: its
+    // bucket refills in real time, so they wait between posts.
+    const paceMs = (1.1 * 1000) / Number(env.RATE_PER_SECOND);
     const publishers = writers.map(async (writer, n) => {
       for (let i = 0; posting; i++) {
         acknowledged.push(await sayOk(writer, `${n}:${i}`));
-        await sleep(220);
+        await sleep(paceMs);
       }
     });
 
@@ -22,10 +28,13 @@ describe("resuming with Last-Event-ID", () => {
     const seen: number[] = [];
     for (let i = 0; i < 6; i++) seen.push((await first.reader.nextChat()).id);
     await first.reader.cancel();
-    await sleep(300); // messages arrive while nobody reads
+    // Messages arrive while nobody reads.
+    const missed = [await sayOk(away, "while away"), await sayOk(away, "still away")];
 
     const second = await openStream(room, { lastEventId: seen.at(-1) });
-    for (let i = 0; i < 12; i++) seen.push((await second.reader.nextChat()).id);
+    const replay = await second.reader.chatUntil((_, id) => id === missed.at(-1));
+    seen.push(...replay.map((event) => event.id));
+    for (let i = 0; i < 6; i++) seen.push((await second.reader.nextChat()).id);
     posting = false;
     await Promise.all(publishers);
     await second.reader.cancel();
@@ -33,6 +42,7 @@ describe("resuming with Last-Event-ID", () => {
     const replayed = seen.slice(6);
     expect(replayed[0]).toBe((seen[5] ?? 0) + 1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBe((seen[i - 1] ?? 0) + 1);
+    for (const id of missed) expect(replayed).toContain(id);
     expect(
       acknowledged.filter((id) => id <= (seen.at(-1) ?? 0)).every((id) => seen.includes(id) || id < (seen[0] ?? 0)),
     ).toBe(true);

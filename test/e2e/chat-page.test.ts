@@ -1,24 +1,27 @@
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { startWranglerDev } from "../support/node/wrangler-dev";
 import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
-import { type DevServer, startDevServer } from "./dev-server";
 
 // Short presence timings so a closed page is noticed within the test.
 const GRACE_SECONDS = 2;
 const HEARTBEAT_SECONDS = 1;
 
-let server: DevServer;
+let server: LocalServer;
 let browser: Browser;
 const people: Person[] = [];
 let roomCounter = 0;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([
-    startDevServer({
-      PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS),
-      HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
-      RECONNECT_DELAY_MS: "500",
+    startWranglerDev({
+      vars: {
+        PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS),
+        HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
+        RECONNECT_DELAY_MS: "500",
+      },
     }),
     launchBrowser(),
   ]);

@@ -1,28 +1,14 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRawStream } from "../../bench/raw-sse-client";
-import { expectNothingLost } from "../helpers/fault-readers";
-import { type DevServer, startDevServer } from "./dev-server";
-import { readThroughFaults } from "./resilient-reader";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(server: DevServer, path: string, body: unknown, token?: string): Promise<Response> {
-  return fetch(server.url + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-}
-
-async function join(server: DevServer, room: string, name: string): Promise<string> {
-  const response = await post(server, `/r/${room}/users`, { name });
-  if (response.status !== 201) throw new Error(`join ${name}: ${response.status}`);
-  return (await response.json()).token as string;
-}
+import { type ChatClient, chatClient } from "../support/chat-client";
+import type { LocalServer } from "../support/node/local-server";
+import { openRawStream } from "../support/node/raw-http-stream";
+import { startWranglerDev } from "../support/node/wrangler-dev";
+import { expectNothingLost, readThroughFaults } from "../support/read-through-faults";
+import { sleep } from "../support/sleep";
 
 /** Opens `count` streams to a room from this process; the sockets are returned so they can be closed. */
-async function openStreams(server: DevServer, room: string, count: number) {
+async function openStreams(server: LocalServer, room: string, count: number) {
   const { hostname, port } = new URL(server.url);
   return Promise.all(
     Array.from({ length: count }, () => openRawStream(hostname, Number(port), `/r/${room}/stream`, () => undefined)),
@@ -30,7 +16,7 @@ async function openStreams(server: DevServer, room: string, count: number) {
 }
 
 /** Like {@link openStreams}, but keeps the streams that opened when some are refused. */
-async function openStreamsTolerant(server: DevServer, room: string, count: number) {
+async function openStreamsTolerant(server: LocalServer, room: string, count: number) {
   const { hostname, port } = new URL(server.url);
   const results = await Promise.allSettled(
     Array.from({ length: count }, () => openRawStream(hostname, Number(port), `/r/${room}/stream`, () => undefined)),
@@ -38,16 +24,18 @@ async function openStreamsTolerant(server: DevServer, room: string, count: numbe
   return results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
 }
 
-async function streamStatus(server: DevServer, room: string): Promise<number> {
+async function streamStatus(server: LocalServer, room: string): Promise<number> {
   const response = await fetch(`${server.url}/r/${room}/stream`);
   await response.body?.cancel();
   return response.status;
 }
 
 describe("the server process killed and restarted under load", () => {
-  let server: DevServer;
+  let server: LocalServer;
+  let client: ChatClient;
   beforeAll(async () => {
-    server = await startDevServer({ RECONNECT_DELAY_MS: "200" });
+    server = await startWranglerDev({ vars: { RECONNECT_DELAY_MS: "200" } });
+    client = chatClient(fetch, server.url);
   });
   afterAll(async () => {
     await server?.stop();
@@ -55,21 +43,20 @@ describe("the server process killed and restarted under load", () => {
 
   it("loses no message it acknowledged: every reader sees each once, in order", async () => {
     const room = `kill-${Date.now().toString(36)}`;
-    const tokens = await Promise.all(["p1", "p2", "p3"].map((name) => join(server, room, name)));
-    const closer = await join(server, room, "closer");
-    const readers = Array.from({ length: 4 }, () => readThroughFaults(server.url, room, "END"));
+    const publishers = await Promise.all(["p1", "p2", "p3"].map((name) => client.joinAs(room, name)));
+    const closer = await client.joinAs(room, "closer");
+    const readers = Array.from({ length: 4 }, () => readThroughFaults(client, room, "END"));
     await sleep(300);
 
     const acknowledged: number[] = [];
     let sent = 0;
     let stopping = false;
-    const publishing = tokens.map(async (token, n) => {
+    const publishing = publishers.map(async (publisher, n) => {
       for (let i = 0; !stopping; i++) {
         sent++;
-        const response = await post(server, `/r/${room}/messages`, { msg: `p${n} #${i}` }, token).catch(
-          () => undefined,
-        );
+        const response = await client.say(publisher, `p${n} #${i}`).catch(() => undefined);
         if (response?.status === 201) acknowledged.push((await response.json()).id);
+        else await response?.body?.cancel();
         await sleep(250);
       }
     });
@@ -78,9 +65,7 @@ describe("the server process killed and restarted under load", () => {
     await sleep(1500);
     stopping = true;
     await Promise.all(publishing);
-    const end = await post(server, `/r/${room}/messages`, { msg: "END" }, closer);
-    expect(end.status).toBe(201);
-    acknowledged.push((await end.json()).id);
+    acknowledged.push(await client.sayOk(closer, "END"));
     sent++;
 
     console.log(expectNothingLost("process kill", sent, acknowledged, await Promise.all(readers)));
@@ -88,9 +73,13 @@ describe("the server process killed and restarted under load", () => {
 });
 
 describe("subscribers whose processes are killed", () => {
-  let server: DevServer;
+  let server: LocalServer;
+  let client: ChatClient;
   beforeAll(async () => {
-    server = await startDevServer({ PRESENCE_GRACE_SECONDS: "2", HEARTBEAT_SECONDS: "1", MAX_SUBSCRIBERS: "20" });
+    server = await startWranglerDev({
+      vars: { PRESENCE_GRACE_SECONDS: "2", HEARTBEAT_SECONDS: "1", MAX_SUBSCRIBERS: "20" },
+    });
+    client = chatClient(fetch, server.url);
   });
   afterAll(async () => {
     await server?.stop();
@@ -99,7 +88,7 @@ describe("subscribers whose processes are killed", () => {
   it("are found by the heartbeat, leave the online list within the grace period, and hold no stream", async () => {
     const room = `vanish-${Date.now().toString(36)}`;
     const names = Array.from({ length: 10 }, (_, i) => `ghost${i}`);
-    const tokens = await Promise.all(names.map((name) => join(server, room, name)));
+    const tokens = (await Promise.all(names.map((name) => client.joinAs(room, name)))).map((ghost) => ghost.token);
     // One process holds every ghost's stream, then dies without closing anything.
     const holder = spawn(
       process.execPath,
@@ -112,7 +101,7 @@ describe("subscribers whose processes are killed", () => {
     );
     await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
     await sleep(3000);
-    const online = async () => (await (await fetch(`${server.url}/r/${room}/users`)).json()) as { name: string }[];
+    const online = () => client.users(room);
     expect((await online()).map((user) => user.name).sort()).toEqual([...names].sort());
 
     holder.kill("SIGKILL");
@@ -136,12 +125,10 @@ describe("a thousand subscribers churning", () => {
   const CAP = 1000;
   const KEPT = 100;
   const seconds = Number(process.env.CHURN_SECONDS ?? 60);
-  let server: DevServer;
+  let server: LocalServer;
   beforeAll(async () => {
-    server = await startDevServer({
-      HEARTBEAT_SECONDS: "1",
-      MAX_SUBSCRIBERS: String(CAP),
-      MAX_STREAMS_PER_CLIENT: String(CAP * 2),
+    server = await startWranglerDev({
+      vars: { HEARTBEAT_SECONDS: "1", MAX_SUBSCRIBERS: String(CAP), MAX_STREAMS_PER_CLIENT: String(CAP * 2) },
     });
   });
   afterAll(async () => {

@@ -1,14 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { startWranglerDev } from "../support/node/wrangler-dev";
 import { joinRoom, launchBrowser, newPerson, send, watch } from "./browser";
-import { type DevServer, startDevServer } from "./dev-server";
 
-let server: DevServer;
+let server: LocalServer;
 let browser: Browser;
 let counter = 0;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchBrowser()]);
+  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
 });
 
 afterAll(async () => {

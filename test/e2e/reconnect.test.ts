@@ -1,16 +1,17 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { startWranglerDev } from "../support/node/wrangler-dev";
 import { joinRoom, launchBrowser, newPerson, send, shownMessages } from "./browser";
-import { type DevServer, startDevServer } from "./dev-server";
 
 /** What Chromium logs when a server goes away under an open stream. */
 const RESTART_NOISE = /net::(ERR_FAILED|ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_EMPTY_RESPONSE)/;
 
-let server: DevServer;
+let server: LocalServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer({ RECONNECT_DELAY_MS: "300" }), launchBrowser()]);
+  [server, browser] = await Promise.all([startWranglerDev({ vars: { RECONNECT_DELAY_MS: "300" } }), launchBrowser()]);
 });
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
- * A bare-bones HTTP/1.1 GET over a plain socket, for reading thousands of event streams from
- * one process: no HTTP client machinery per chunk and no text decoding, so the load generator
- * spends its time on the events, not on the client. Handles chunked and unchunked bodies.
+ * A bare-bones HTTP/1.1 GET over a plain socket, handing on the raw bytes of the body (chunked or
+ * not). The benchmark reads thousands of event streams from one process through it, with no HTTP
+ * client machinery per chunk; the fault tests use it to hold a thousand streams at once and to
+ * drop them abruptly (`destroy`, `resetAndDestroy`), which `fetch` cannot do.
  */
 import { connect, type Socket } from "node:net";
 

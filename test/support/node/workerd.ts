@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.ts";
+import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** What {@link serveWithWorkerd} serves. */
+export interface WorkerdService {
+  /** A name for messages. */
+  name: string;
+  /** One ES module: the Worker, exporting its Durable Object class. */
+  script: string;
+  /** The Durable Object class, bound as CHAT_ROOM with SQLite storage. */
+  className: string;
+  /** Plain-text bindings, as `[vars]` would give them. */
+  vars: Record<string, string>;
+  /** The CPU to run on, through `taskset`. */
+  cpu?: string;
+}
+
+/**
+ * The Worker as `npm run build` bundles it into dist/, served by `workerd serve` alone, with no
+ * wrangler proxy in front: what production runs. Build first; `vars` are all the bindings it gets.
+ */
+export function startWorkerd(options: { vars: Record<string, string>; cpu?: string }): Promise<LocalServer> {
+  const script = readFileSync(join(ROOT, "dist/index.js"), "utf8");
+  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", ...options });
+}
+
+/**
+ * Serves one ES module with `workerd serve` on a free port, its Durable Object class bound as
+ * CHAT_ROOM with storage on disk, `public/` as ASSETS, and the inspector open for heap readings.
+ */
+export async function serveWithWorkerd(service: WorkerdService): Promise<LocalServer> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "chat-workerd-"));
+  mkdirSync(join(dir, "storage"));
+  writeFileSync(join(dir, "index.js"), service.script);
+  writeFileSync(join(dir, "config.capnp"), workerdConfig(service, port, join(dir, "storage")));
+  const url = `http://127.0.0.1:${port}`;
+  const command = [
+    join(ROOT, "node_modules/.bin/workerd"),
+    "serve",
+    "config.capnp",
+    "--experimental",
+    `--inspector-addr=127.0.0.1:${inspectorPort}`,
+  ];
+  return localServer(
+    service.name,
+    url,
+    // workerd prints nothing once it listens, so readiness is its answering.
+    () => startServerProcess(service.name, command, { cpu: service.cpu, cwd: dir, url: `${url}/users` }),
+    {
+      inspectorUrl: `ws://127.0.0.1:${inspectorPort}/main`,
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    },
+  );
+}
+
+function workerdConfig(service: WorkerdService, port: number, storage: string): string {
+  const className = JSON.stringify(service.className);
+  const bindings = Object.entries(service.vars)
+    .map(([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`)
+    .join("\n");
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  v8Flags = ["--expose-gc"],
+  services = [
+    (name = "main", worker = .chat),
+    (name = "storage", disk = (path = ${JSON.stringify(storage)}, writable = true)),
+    (name = "assets", disk = (path = ${JSON.stringify(join(ROOT, "public"))})),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const chat :Workerd.Worker = (
+  modules = [ (name = "index.js", esModule = embed "index.js") ],
+  compatibilityDate = "2026-11-01",
+  durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true) ],
+  durableObjectStorage = (localDisk = "storage"),
+  bindings = [
+    (name = "CHAT_ROOM", durableObjectNamespace = ${className}),
+    (name = "ASSETS", service = "assets"),
+${bindings}
+  ],
+);
+`;
+}

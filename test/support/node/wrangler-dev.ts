@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.ts";
+import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * Starts this project under `wrangler dev` exactly as `npm start` does, with overrides for
+ * `[vars]`, on a free port and with local state of its own. Runs wrangler with the Node that runs
+ * the caller: the project's own, from node_modules, when started through npm or npx.
+ */
+export async function startWranglerDev(
+  options: { vars?: Record<string, string>; cpu?: string } = {},
+): Promise<LocalServer> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "chat-dev-"));
+  const url = `http://127.0.0.1:${port}`;
+  const command = [
+    process.execPath,
+    "node_modules/wrangler/bin/wrangler.js",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+  ];
+  return localServer(
+    "wrangler dev",
+    url,
+    () =>
+      startServerProcess("wrangler dev", command, {
+        cpu: options.cpu,
+        cwd: ROOT,
+        ready: /Ready on http/,
+        url: `${url}/users`,
+      }),
+    { cleanup: () => rmSync(state, { recursive: true, force: true }) },
+  );
+}
