@@ -9,7 +9,7 @@
  *   npm run bench -- --seconds 10   publish for 10 s a point instead of 4
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { startWorkerd } from "../test/support/node/workerd.ts";
@@ -86,17 +86,6 @@ function hasTaskset(): boolean {
 function lastLines(target: Target): string {
   const tail = target.output().split("\n").slice(-15).join("\n");
   return target.exited ? `${tail}\n(the server had exited)` : tail;
-}
-
-/** The `[vars]` of wrangler.toml, which `workerd serve` needs as plain bindings. */
-function wranglerVars(): Record<string, string> {
-  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-  const section = toml.slice(toml.indexOf("[vars]"));
-  const vars: Record<string, string> = {};
-  for (const match of section.matchAll(/^([A-Z_]+)\s*=\s*"([^"]*)"/gm)) {
-    if (match[1] !== undefined && match[2] !== undefined) vars[match[1]] = match[2];
-  }
-  return vars;
 }
 
 /**
@@ -327,7 +316,7 @@ async function main(): Promise<void> {
     [
       ["baseline", () => startBaseline(SERVER_CPU)],
       ["floor", () => startWorkerdFloor(SERVER_CPU)],
-      ["workerd", () => startWorkerd({ vars: { ...wranglerVars(), ...BENCH_VARS }, cpu: SERVER_CPU })],
+      ["workerd", () => startWorkerd({ vars: BENCH_VARS, cpu: SERVER_CPU })],
       ["wrangler", () => startWranglerDev({ vars: BENCH_VARS, cpu: SERVER_CPU })],
     ] as [string, () => Promise<Target>][]
   ).filter(([key]) => TARGETS.includes(key));

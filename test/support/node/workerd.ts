@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
+import { readWranglerConfig } from "./wrangler-config.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -23,11 +24,13 @@ export interface WorkerdService {
 
 /**
  * The Worker as `npm run build` bundles it into dist/, served by `workerd serve` alone, with no
- * wrangler proxy in front: what production runs. Build first; `vars` are all the bindings it gets.
+ * wrangler proxy in front: what production runs. Build first. It gets wrangler.toml's `[vars]`,
+ * with `vars` in place of any of them.
  */
-export function startWorkerd(options: { vars: Record<string, string>; cpu?: string }): Promise<LocalServer> {
+export function startWorkerd(options: { vars?: Record<string, string>; cpu?: string }): Promise<LocalServer> {
   const script = readFileSync(join(ROOT, "dist/index.js"), "utf8");
-  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", ...options });
+  const vars = { ...readWranglerConfig().vars, ...options.vars };
+  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", cpu: options.cpu, vars });
 }
 
 /**
@@ -80,7 +83,7 @@ const config :Workerd.Config = (
 
 const chat :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = ${JSON.stringify(readWranglerConfig().compatibilityDate)},
   durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true) ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [
