@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom } from "./support/rooms";
 import { nth } from "./support/round-robin";
 import { joinAs, openStream, sayOk } from "./support/self-client";
@@ -60,17 +61,17 @@ describe("a reader replaying a long history", () => {
     const writers = [];
     for (let i = 0; i < 12; i++) writers.push(await joinAs(room, `w${i}`));
     const text = "가".repeat(990);
-    for (let i = 0; i < 88; i++) await sayOk(nth(writers, i), `${i} ${text}`);
-    // 100 events of about 3 KiB are retained: several times the 64 KiB bound.
+    // The joins and posts fill the history exactly: HISTORY_RETAINED events, nearly all of
+    // about 3 KiB, several times the byte bound.
+    const retained = Number(env.HISTORY_RETAINED);
+    const posts = retained - writers.length;
+    for (let i = 0; i < posts; i++) await sayOk(nth(writers, i), `${i} ${text}`);
     const { reader } = await openStream(room, { lastEventId: 0 });
-    const replay = await reader.chatUntil((data) => data.msg.startsWith("87 "), 5000);
-    expect(replay.map((event) => event.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const replay = await reader.chatUntil((data) => data.msg.startsWith(`${posts - 1} `), 5000);
+    expect(replay.map((event) => event.id)).toEqual(Array.from({ length: retained }, (_, i) => i + 1));
     // The replay hands the reader over to the broadcast once it finds the reader waiting on an
-    // empty stream; waiting for heartbeats (a real interval) is such a wait.
-    for (let beats = 0; (await stub.stats()).catchingUp > 0; beats++) {
-      if (beats === 20) throw new Error("the reader never caught up");
-      await reader.commentsAtLeast(reader.comments + 1);
-    }
+    // empty stream; waiting for heartbeats is such a wait.
+    await heartbeatsUntil(reader, async () => (await stub.stats()).catchingUp === 0, "the reader never caught up");
     expect(await stub.stats()).toMatchObject({ subscribers: 1, catchingUp: 0 });
     const live = await sayOk(nth(writers, 0), "live again");
     expect(await reader.nextChat()).toMatchObject({ id: live });

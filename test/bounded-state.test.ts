@@ -1,8 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../src/rate-limit";
-
-const freshRoom = () => `bounded-${crypto.randomUUID().slice(0, 8)}`;
+import { freshRoom } from "./support/rooms";
 
 describe("a rate limiter", () => {
   it("holds buckets only for keys that acted within a refill, however many keys came by", () => {
@@ -34,7 +33,7 @@ describe("a rate limiter", () => {
 
 describe("a room", () => {
   it("is left with a bounded join limiter after 10,000 joins from distinct /64 networks", async () => {
-    const stub = env.CHAT_ROOM.getByName(freshRoom());
+    const stub = env.CHAT_ROOM.getByName(freshRoom("bounded"));
     // Each batch runs as one step inside the object, so its joins share a moment; between
     // batches the clock moves on and the test's join rate (1,000 a second) refills a bucket
     // that took one token within a millisecond.

@@ -2,6 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
 import type { Participant } from "./support/chat-client";
+import { heartbeatsUntil } from "./support/heartbeats";
 import { expectNothingLost, readThroughFaults } from "./support/read-through-faults";
 import { freshRoom } from "./support/rooms";
 import { chat, joinAs, openStream, say } from "./support/self-client";
@@ -65,10 +66,11 @@ describe("a room that crashes mid-stream", () => {
     const readers = [1, 2, 3].map(() => readThroughFaults(chat, room, "END", { retryDelayMs: 50 }));
     // Nothing is posted before the readers are in, since a first connect gets only recent history.
     const watcher = await openStream(room);
-    for (let beats = 0; (await stub.stats()).subscribers < 4; beats++) {
-      if (beats === 20) throw new Error("the readers never connected");
-      await watcher.reader.commentsAtLeast(watcher.reader.comments + 1);
-    }
+    await heartbeatsUntil(
+      watcher.reader,
+      async () => (await stub.stats()).subscribers >= 4,
+      "the readers never connected",
+    );
     await watcher.reader.cancel();
 
     const acknowledged = new Acknowledged();

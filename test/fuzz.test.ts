@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readFields } from "../src/request-body";
@@ -60,8 +60,8 @@ describe("fuzzing", () => {
     fc.assert(
       fc.property(anyText, (raw) => {
         for (const [parse, max] of [
-          [parseDisplayName, 32],
-          [parseMessageText, 1000],
+          [parseDisplayName, Number(env.NAME_MAX_LENGTH)],
+          [parseMessageText, Number(env.MESSAGE_MAX_LENGTH)],
         ] as const) {
           try {
             const text = parse(raw, max);

@@ -2,13 +2,9 @@ import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:te
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
 import { form, jsonBody } from "./support/chat-client";
+import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
 import { call, joinAs, ORIGIN, say, sayOk } from "./support/self-client";
-
-async function expectError(response: Response, status: number, error: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toMatchObject({ error });
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -141,12 +137,11 @@ describe("sessions", () => {
     await call(`${roomPath(room)}/users`, { method: "DELETE", headers: { Authorization: `Bearer ${alice.token}` } });
     const bob = await joinAs(room, "bob");
     const stub = env.CHAT_ROOM.getByName(room);
-    // Bob went offline and was last seen 31 days ago; the next join sweeps his session away.
+    // Bob went offline and was last seen a day longer ago than SESSION_TTL_DAYS; the next join
+    // sweeps his session away.
+    const seenAt = Date.now() - (Number(env.SESSION_TTL_DAYS) + 1) * 86_400_000;
     await runInDurableObject(stub, (_: ChatRoom, state) => {
-      state.storage.sql.exec(
-        "UPDATE sessions SET online = 0, seen_at = ? WHERE name = 'bob'",
-        Date.now() - 31 * 86_400_000,
-      );
+      state.storage.sql.exec("UPDATE sessions SET online = 0, seen_at = ? WHERE name = 'bob'", seenAt);
     });
     await evictDurableObject(stub);
     await joinAs(room, "carol");
@@ -195,7 +190,7 @@ describe("logs", () => {
     const stranger = "S".repeat(32);
     // One at a time, so that the log lines come in this order.
     const refused = [
-      () => say(alice, "refused plans ".repeat(72)),
+      () => say(alice, "refused plans ".padEnd(Number(env.MESSAGE_MAX_LENGTH) + 1, "x")),
       () => call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "ALICE" }) }),
       () => call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "mallory\u0007" }) }),
       () =>

@@ -2,6 +2,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { form, jsonBody } from "./support/chat-client";
 import { cookieFrom } from "./support/cookies";
+import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
 import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
 
@@ -22,8 +23,7 @@ function postAs(
 describe("identity", () => {
   it("refuses a post from someone who has not joined", async () => {
     const response = await postAs(freshRoom(), { fields: { msg: "hi", name: "alice" } });
-    expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: "not_joined" });
+    await expectError(response, 401, "not_joined");
   });
 
   it("refuses a post under a name other than the one joined with", async () => {
@@ -31,8 +31,7 @@ describe("identity", () => {
     await joinAs(room, "alice");
     const mallory = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "mallory" }) });
     const response = await postAs(room, { cookie: cookieFrom(mallory), fields: { msg: "it's me", name: "alice" } });
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: "wrong_name" });
+    await expectError(response, 403, "wrong_name");
   });
 
   it("refuses a leave under a name other than the one joined with", async () => {
@@ -56,11 +55,9 @@ describe("identity", () => {
   it("refuses a token it never issued and a malformed one", async () => {
     const room = freshRoom();
     const unknown = await postAs(room, { token: "A".repeat(32), fields: { msg: "hi" } });
-    expect(unknown.status).toBe(401);
-    expect(await unknown.json()).toMatchObject({ error: "not_joined" });
+    await expectError(unknown, 401, "not_joined");
     const malformed = await postAs(room, { token: "short", fields: { msg: "hi" } });
-    expect(malformed.status).toBe(401);
-    expect(await malformed.json()).toMatchObject({ error: "invalid_token" });
+    await expectError(malformed, 401, "invalid_token");
     const stream = await call(`${roomPath(room)}/stream?token=${"B".repeat(32)}`);
     expect(stream.status).toBe(401);
   });
@@ -91,8 +88,7 @@ describe("identity", () => {
     const room = freshRoom();
     const alice = await joinAs(room, "Alice");
     const taken = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
-    expect(taken.status).toBe(409);
-    expect(await taken.json()).toMatchObject({ error: "name_taken" });
+    await expectError(taken, 409, "name_taken");
     await call(`${roomPath(room)}/users`, { method: "DELETE", headers: { Authorization: `Bearer ${alice.token}` } });
     const free = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
     expect(free.status).toBe(201);
@@ -180,8 +176,7 @@ describe("identity", () => {
       headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
       body: "name=alice",
     });
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: "cross_site" });
+    await expectError(response, 403, "cross_site");
     const sameSite = await call(`${roomPath(room)}/users`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "http://chat.test" },

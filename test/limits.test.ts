@@ -1,16 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { form, jsonBody } from "./support/chat-client";
+import { expectError } from "./support/expect-error";
+import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
 import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
 
-async function expectError(response: Response, status: number, error: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
-  const body = await response.json<{ error: string; message: string }>();
-  expect(body.error).toBe(error);
-  expect(body.message.length).toBeGreaterThan(10);
-}
+const NAME_MAX = Number(env.NAME_MAX_LENGTH);
+const MESSAGE_MAX = Number(env.MESSAGE_MAX_LENGTH);
 
 function post(room: string, path: string, init: RequestInit): Promise<Response> {
   return call(`${roomPath(room)}${path}`, { method: "POST", ...init });
@@ -20,7 +17,7 @@ describe("names", () => {
   it.each([
     ["empty", ""],
     ["only spaces", "   "],
-    ["33 characters", "x".repeat(33)],
+    ["longer than NAME_MAX_LENGTH", "x".repeat(NAME_MAX + 1)],
     ["a control character", "al\u0007ice"],
     ["a newline", "ali\nce"],
     ["a bidi override", "\u202Eecila"],
@@ -36,7 +33,7 @@ describe("names", () => {
 
   it("trims a name and counts characters, not bytes", async () => {
     const room = freshRoom();
-    const name = "가".repeat(32);
+    const name = "가".repeat(NAME_MAX);
     const response = await post(room, "/users", jsonBody({ name: `  ${name} ` }));
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ name });
@@ -66,11 +63,11 @@ describe("messages", () => {
     await reader.cancel();
   });
 
-  it("takes 1,000 characters and refuses 1,001", async () => {
+  it("takes MESSAGE_MAX_LENGTH characters and refuses one more", async () => {
     const room = freshRoom();
     const alice = await joinAs(room, "alice");
-    expect((await say(alice, "é".repeat(1000))).status).toBe(201);
-    await expectError(await say(alice, "x".repeat(1001)), 400, "message_too_long");
+    expect((await say(alice, "é".repeat(MESSAGE_MAX))).status).toBe(201);
+    await expectError(await say(alice, "x".repeat(MESSAGE_MAX + 1)), 400, "message_too_long");
   });
 
   it.each([
@@ -190,19 +187,20 @@ describe("paths and methods", () => {
 });
 
 describe("rate limit", () => {
-  it("allows a burst of 10, then answers 429 with Retry-After and broadcasts nothing", async () => {
+  it("allows a burst of RATE_BURST, then answers 429 with Retry-After and broadcasts nothing", async () => {
     const room = freshRoom();
+    const burst = Number(env.RATE_BURST);
     const alice = await joinAs(room, "alice");
     const bob = await joinAs(room, "bob");
     const statuses: number[] = [];
     let limited: Response | undefined;
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < burst + 2; i++) {
       const response = await say(alice, `burst ${i}`);
       statuses.push(response.status);
       if (response.status === 429) limited ??= response;
     }
-    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(201));
-    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect(statuses.slice(0, burst)).toEqual(Array(burst).fill(201));
+    expect(statuses.slice(burst)).toEqual([429, 429]);
     expect(Number(limited?.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     if (!limited) throw new Error("no response was limited");
     await expectError(limited, 429, "rate_limited");
@@ -210,7 +208,7 @@ describe("rate limit", () => {
     expect((await say(bob, "unaffected")).status).toBe(201);
     const { reader } = await openStream(room, { lastEventId: 0 });
     const events = await reader.chatUntil((data) => data.msg === "unaffected");
-    expect(events.filter((event) => event.data.user === "alice" && event.data.kind === "message")).toHaveLength(10);
+    expect(events.filter((event) => event.data.user === "alice" && event.data.kind === "message")).toHaveLength(burst);
     await reader.cancel();
   });
 });
@@ -236,14 +234,13 @@ describe("subscriber cap", () => {
     const elsewhere = await openStream(freshRoom());
     await elsewhere.reader.cancel();
     await Promise.all(open.slice(0, 5).map(({ reader }) => reader.cancel()));
-    // The room finds them closed at once if the runtime passes the cancels on, else at the next
-    // heartbeat, which runs on a real interval.
     const watching = open.at(-1)?.reader;
     if (!watching) throw new Error("no stream left open");
-    for (let beats = 0; (await env.CHAT_ROOM.getByName(room).stats()).subscribers > cap - 5; beats++) {
-      if (beats === 20) throw new Error("the room never found the closed streams");
-      await watching.commentsAtLeast(watching.comments + 1);
-    }
+    await heartbeatsUntil(
+      watching,
+      async () => (await env.CHAT_ROOM.getByName(room).stats()).subscribers <= cap - 5,
+      "the room never found the closed streams",
+    );
     const again = await openStream(room);
     await Promise.all([again, ...open.slice(5)].map(({ reader }) => reader.cancel()));
   });

@@ -18,8 +18,9 @@ describe("the event stream", () => {
     await joinAs(room, "alice");
     const { reader } = await openStream(room);
     const presence = await reader.next();
-    expect(reader.raw.startsWith("retry: 2000\n\n")).toBe(true);
-    expect(reader.retry).toBe(2000);
+    const delay = Number(env.RECONNECT_DELAY_MS);
+    expect(reader.raw.startsWith(`retry: ${delay}\n\n`)).toBe(true);
+    expect(reader.retry).toBe(delay);
     expect(presence.event).toBe("presence");
     expect(JSON.parse(presence.data)).toEqual({ users: [{ name: "alice" }] });
     await reader.cancel();
@@ -128,13 +129,15 @@ describe("history", () => {
 
   it("limits the history a new subscriber gets to HISTORY_ON_CONNECT events", async () => {
     const room = freshRoom();
+    const onConnect = Number(env.HISTORY_ON_CONNECT);
     const people = await Promise.all(["a", "b", "c"].map((name) => joinAs(room, name)));
     let last = 0;
-    for (let i = 0; i < 24; i++) last = await sayOk(nth(people, i), `m${i}`);
+    const posts = onConnect + 4;
+    for (let i = 0; i < posts; i++) last = await sayOk(nth(people, i), `m${i}`);
     const { reader } = await openStream(room);
-    const history = await reader.chatUntil((data) => data.msg === "m23");
-    expect(history).toHaveLength(20);
-    expect(history[0]?.id).toBe(last - 19);
+    const history = await reader.chatUntil((data) => data.msg === `m${posts - 1}`);
+    expect(history).toHaveLength(onConnect);
+    expect(history[0]?.id).toBe(last - onConnect + 1);
     await reader.cancel();
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { ChatRoom } from "../src/chat-room";
 import { form } from "./support/chat-client";
 import { CookieJar, cookieFrom } from "./support/cookies";
+import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
 import { call, joinAs, openStream, sayOk } from "./support/self-client";
 import { EventStreamReader } from "./support/sse-reader";
@@ -51,18 +52,35 @@ async function advanceTo(room: string, until: number): Promise<number | null> {
 }
 
 /**
- * Waits until the room holds `count` streams besides a bystander's. A stream whose reader went
- * away is found when it is cancelled or, failing that, when a heartbeat cannot be written to
- * it; heartbeats run on a real interval, so this waits in real time, one heartbeat at a time.
+ * Moves the room's time on to the end of a grace period that began when the room found a stream
+ * closed, at some time between `closing` and `closed`, and returns that end.
  */
+async function graceDeadline(room: string, closing: number, closed: number): Promise<number> {
+  const deadline = await advanceTo(room, closing + GRACE_MS);
+  if (deadline === null) throw new Error("no alarm set for the grace period");
+  expect(deadline).toBeGreaterThanOrEqual(closing + GRACE_MS);
+  expect(deadline).toBeLessThanOrEqual(closed + GRACE_MS);
+  return deadline;
+}
+
+/** Checks that the room's alarm is set for `deadline`, and that `name` is online until it and gone at it. */
+async function expectGoneAt(room: string, deadline: number, name: string): Promise<void> {
+  expect(await alarmAt(room)).toBe(deadline);
+  await runAlarmAt(room, deadline - 1);
+  expect(await online(room)).toEqual([name]);
+  await runAlarmAt(room, deadline);
+  expect(await online(room)).toEqual([]);
+}
+
+/** Waits, on a bystander's heartbeats, until the room holds `count` streams besides the bystander's. */
 async function untilStreams(room: string, count: number): Promise<void> {
   const bystander = await openStream(room);
   try {
-    for (let beats = 0; beats < 20; beats++) {
-      if ((await env.CHAT_ROOM.getByName(room).stats()).subscribers === count + 1) return;
-      await bystander.reader.commentsAtLeast(bystander.reader.comments + 1);
-    }
-    throw new Error(`the room still holds streams other than the ${count} expected`);
+    await heartbeatsUntil(
+      bystander.reader,
+      async () => (await env.CHAT_ROOM.getByName(room).stats()).subscribers === count + 1,
+      `the room still holds streams other than the ${count} expected`,
+    );
   } finally {
     await bystander.reader.cancel();
   }
@@ -81,10 +99,7 @@ describe("presence", () => {
     const closed = Date.now();
 
     // The grace period is counted from when the room found the stream gone.
-    const deadline = await advanceTo(room, closing + GRACE_MS);
-    if (deadline === null) throw new Error("no alarm set for alice's grace period");
-    expect(deadline).toBeGreaterThanOrEqual(closing + GRACE_MS);
-    expect(deadline).toBeLessThanOrEqual(closed + GRACE_MS);
+    const deadline = await graceDeadline(room, closing, closed);
     const before = await lastEventId(room);
     await runAlarmAt(room, deadline - 1);
     expect(await lastEventId(room)).toBe(before);
@@ -203,11 +218,7 @@ describe("presence", () => {
     const watcher = await openStream(room);
     await joinAs(room, "alice");
     const joined = (await watcher.reader.nextChat()).data.at;
-    expect(await alarmAt(room)).toBe(joined + GRACE_MS);
-    await runAlarmAt(room, joined + GRACE_MS - 1);
-    expect(await online(room)).toEqual(["alice"]);
-    await runAlarmAt(room, joined + GRACE_MS);
-    expect(await online(room)).toEqual([]);
+    await expectGoneAt(room, joined + GRACE_MS, "alice");
     await watcher.reader.cancel();
   });
 
@@ -262,10 +273,7 @@ describe("presence across an eviction of the room", () => {
     const closed = Date.now();
     await evictDurableObject(env.CHAT_ROOM.getByName(room));
     // The restarted room counts the grace period from the close, not from its restart.
-    const deadline = await advanceTo(room, closing + GRACE_MS);
-    if (deadline === null) throw new Error("no alarm set for alice's grace period");
-    expect(deadline).toBeGreaterThanOrEqual(closing + GRACE_MS);
-    expect(deadline).toBeLessThanOrEqual(closed + GRACE_MS);
+    const deadline = await graceDeadline(room, closing, closed);
     await runAlarmAt(room, deadline);
     expect(await online(room)).toEqual([]);
     const { reader } = await openStream(room, { lastEventId: 0 });
@@ -281,10 +289,6 @@ describe("presence across an eviction of the room", () => {
     const joined = (await watcher.reader.nextChat()).data.at;
     await watcher.reader.cancel();
     await evictDurableObject(env.CHAT_ROOM.getByName(room));
-    expect(await alarmAt(room)).toBe(joined + GRACE_MS);
-    await runAlarmAt(room, joined + GRACE_MS - 1);
-    expect(await online(room)).toEqual(["alice"]);
-    await runAlarmAt(room, joined + GRACE_MS);
-    expect(await online(room)).toEqual([]);
+    await expectGoneAt(room, joined + GRACE_MS, "alice");
   });
 });

@@ -51,20 +51,22 @@ describe("resuming with Last-Event-ID", () => {
   it("gives a new stream its position first, so a reader cut off before any message misses nothing", async () => {
     const room = freshRoom();
     const alice = await joinAs(room, "alice");
-    // More events than HISTORY_ON_CONNECT (20), so a new reader starts partway through them.
-    await Promise.all(Array.from({ length: 24 }, (_, i) => joinAs(room, `p${i}`)));
+    // More events than HISTORY_ON_CONNECT, so a new reader starts partway through them.
+    const onConnect = Number(env.HISTORY_ON_CONNECT);
+    await Promise.all(Array.from({ length: onConnect + 4 }, (_, i) => joinAs(room, `p${i}`)));
     const latest = await sayOk(alice, "before");
 
     const first = await openStream(room);
     const greeting = await first.reader.next();
-    expect(greeting).toMatchObject({ event: "presence", id: String(latest - 20) });
+    expect(greeting).toMatchObject({ event: "presence", id: String(latest - onConnect) });
     await first.reader.cancel(); // cut off before a single chat event arrived
 
     await sayOk(alice, "while away");
     const last = await sayOk(alice, "also");
     const second = await openStream(room, { lastEventId: Number(greeting.id) });
     const replay = await second.reader.chatUntil((data) => data.msg === "also");
-    const expected = Array.from({ length: 22 }, (_, i) => latest - 19 + i);
+    // The history it would have been sent, then the two it missed.
+    const expected = Array.from({ length: onConnect + 2 }, (_, i) => latest - onConnect + 1 + i);
     expect(replay.map((event) => event.id)).toEqual(expected);
     expect(expected.at(-1)).toBe(last);
     await second.reader.cancel();
@@ -96,17 +98,18 @@ describe("resuming with Last-Event-ID", () => {
     const people = await Promise.all(
       ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"].map((name) => joinAs(room, name)),
     );
+    const retained = Number(env.HISTORY_RETAINED);
     let last = 0;
-    for (let i = 0; i < 100; i++) last = await sayOk(nth(people, i), `m${i}`);
+    for (let i = 0; i < retained; i++) last = await sayOk(nth(people, i), `m${i}`);
     const { reader } = await openStream(room, { lastEventId: 1 });
     let event = await reader.next();
     while (event.event === "presence") event = await reader.next();
     expect(event.event).toBe("gap");
     const gap = JSON.parse(event.data) as { lastEventId: number; oldestId: number; latestId: number };
-    expect(gap).toEqual({ lastEventId: 1, oldestId: last - 99, latestId: last });
-    const replay = await reader.chatUntil((data) => data.msg === "m99");
-    expect(replay).toHaveLength(100);
-    expect(replay[0]?.id).toBe(last - 99);
+    expect(gap).toEqual({ lastEventId: 1, oldestId: last - retained + 1, latestId: last });
+    const replay = await reader.chatUntil((data) => data.msg === `m${retained - 1}`);
+    expect(replay).toHaveLength(retained);
+    expect(replay[0]?.id).toBe(last - retained + 1);
     await reader.cancel();
   });
 
@@ -171,17 +174,19 @@ describe("a slow replay", () => {
     const writers = await Promise.all(Array.from({ length: 30 }, (_, i) => joinAs(room, `w${i}`)));
     const text = "가".repeat(990);
     for (let i = 0; i < 88; i++) await sayOk(nth(writers, i), `old ${i} ${text}`);
-    // The reader asks for everything and then reads nothing while 100 more events push out
-    // the whole history it has not been sent yet.
+    // The reader asks for everything and then reads nothing while HISTORY_RETAINED more events
+    // push out the whole history it has not been sent yet.
     const { reader } = await openStream(room, { lastEventId: 0 });
     await reader.next();
-    for (let i = 0; i < 100; i++) await sayOk(nth(writers, i), `new ${i}`);
+    const retained = Number(env.HISTORY_RETAINED);
+    for (let i = 0; i < retained; i++) await sayOk(nth(writers, i), `new ${i}`);
     const seen: string[] = [];
     for (;;) {
       const event = await reader.next(5000);
       if (event.event === "limits") continue;
-      seen.push(event.event === "gap" ? "gap" : (JSON.parse(event.data) as { msg: string }).msg.slice(0, 7));
-      if (seen.at(-1) === "new 99") break;
+      const msg = event.event === "gap" ? "gap" : (JSON.parse(event.data) as { msg: string }).msg;
+      seen.push(msg.slice(0, 7));
+      if (msg === `new ${retained - 1}`) break;
     }
     // The first gap says the early history is gone; the second comes mid-replay, where the
     // events the reader had still to be sent were deleted.
