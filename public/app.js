@@ -65,7 +65,6 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   },
   onLimits(received) {
     limits = received;
-    nameInput.maxLength = received.nameMaxLength;
     updateRemaining();
   },
   onGap() {
@@ -146,6 +145,12 @@ joinForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const name = nameInput.value.trim();
   if (!name) return;
+  // Counted as the server counts: characters, not UTF-16 units as `maxlength` would.
+  if (limits && [...name].length > limits.nameMaxLength) {
+    say(`A name is at most ${limits.nameMaxLength} characters.`);
+    nameInput.focus();
+    return;
+  }
   try {
     await join(name);
     say("");

@@ -66,7 +66,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
       (afterId) => this.#catchUp.page(afterId),
-      (subscriber) => this.#streamClosed(subscriber),
+      (stream) => this.#streamClosed(stream),
     );
     this.#presence = new Presence(
       this.#config.presenceGraceMs,
@@ -147,8 +147,9 @@ export class ChatRoom extends DurableObject<Env> {
 
     if (current) {
       const renamed = current.name !== request.name;
-      if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
+      // Saved before publishing: a reader cut off by a broadcast updates the stored session.
       this.#sessions.save({ ...current, name: request.name, online: true, seenAt: now });
+      if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
       if (renamed || !current.online) this.#publish(joinEvent(request.name, now));
       this.#presence.seen(current.token, now);
       return { ok: true, name: request.name, token: current.token, created: false };
@@ -194,18 +195,15 @@ export class ChatRoom extends DurableObject<Env> {
     if (waitMs > 0) {
       return fail(429, "rate_limited", "You are sending messages too fast; wait a moment.", Math.ceil(waitMs / 1000));
     }
-    if (!session.online) this.#publish(joinEvent(session.name, now));
     this.#sessions.save({ ...session, online: true, seenAt: now });
+    if (!session.online) this.#publish(joinEvent(session.name, now));
     this.#presence.seen(session.token, now);
     return { ok: true, id: this.#publish(messageEvent(session.name, request.msg, now)) };
   }
 
   /** Who is in the room now, by name. */
   users(): OnlineUser[] {
-    return this.#sessions
-      .online()
-      .map((session) => ({ name: session.name }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return this.#sessions.onlineNames().map((name) => ({ name }));
   }
 
   /** Counters for operators and tests. */
@@ -262,10 +260,10 @@ export class ChatRoom extends DurableObject<Env> {
     this.#publish(joinEvent(session.name, now));
   }
 
-  #streamClosed(subscriber: SubscriberStream): void {
+  #streamClosed(stream: SubscriberStream): void {
     if (this.#subscribers.size === 0) this.#stopHeartbeat();
-    if (subscriber.token === undefined || this.#subscribers.countOwnedBy(subscriber.token) > 0) return;
-    const session = this.#sessions.get(subscriber.token);
+    if (stream.token === undefined || this.#subscribers.countOwnedBy(stream.token) > 0) return;
+    const session = this.#sessions.get(stream.token);
     if (!session) return;
     const now = Date.now();
     this.#sessions.save({ ...session, streaming: false, seenAt: now });

@@ -37,16 +37,17 @@ export const MAX_URL_LENGTH = 4096;
 /** Most bytes of request headers the API reads. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
-const parsed = new WeakMap<Env, RoomConfig>();
+const parsed = new WeakMap<Env, Readonly<RoomConfig>>();
 
 /**
  * Every setting, read once per `env`: fails loudly on a value that is not a number in range,
  * so that a typo in wrangler.toml shows up on the first request rather than as odd behaviour.
  */
-export function readConfig(env: Env): RoomConfig {
+export function readConfig(env: Env): Readonly<RoomConfig> {
   let config = parsed.get(env);
   if (!config) {
-    config = parseConfig(env);
+    // Frozen, since every caller shares it.
+    config = Object.freeze(parseConfig(env));
     parsed.set(env, config);
   }
   return config;

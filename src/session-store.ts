@@ -34,6 +34,8 @@ export class SessionStore {
   readonly #online = new Map<string, Session>();
   /** Online sessions by {@link nameKey} of their name; a name is held by one of them at most. */
   readonly #onlineByName = new Map<string, Session>();
+  /** The online names in display order, sorted again only after someone comes, goes or renames. */
+  #sortedNames: readonly string[] | undefined;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -63,6 +65,12 @@ export class SessionStore {
     return this.#onlineByName.get(nameKey(name));
   }
 
+  /** The names of everyone online, in display order. */
+  onlineNames(): readonly string[] {
+    this.#sortedNames ??= [...this.#online.values()].map((session) => session.name).sort((a, b) => a.localeCompare(b));
+    return this.#sortedNames;
+  }
+
   online(): Session[] {
     return [...this.#online.values()];
   }
@@ -72,7 +80,8 @@ export class SessionStore {
   }
 
   save(session: Session): void {
-    this.#forget(session.token);
+    const held = this.#online.get(session.token);
+    if (held && (!session.online || held.name !== session.name)) this.#forget(session.token);
     if (session.online) this.#remember(session);
     this.#sql.exec(
       `INSERT INTO sessions (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
@@ -105,6 +114,7 @@ export class SessionStore {
   }
 
   #remember(session: Session): void {
+    if (this.#online.get(session.token)?.name !== session.name) this.#sortedNames = undefined;
     this.#online.set(session.token, session);
     this.#onlineByName.set(nameKey(session.name), session);
   }
@@ -112,6 +122,7 @@ export class SessionStore {
   #forget(token: string): void {
     const session = this.#online.get(token);
     if (!session) return;
+    this.#sortedNames = undefined;
     this.#online.delete(token);
     const key = nameKey(session.name);
     if (this.#onlineByName.get(key) === session) this.#onlineByName.delete(key);

@@ -98,12 +98,13 @@ export class SubscriberStream {
 
   /** Sends a frame now if the reader has nothing queued, else holds it for the next chunk. */
   send(chunk: Uint8Array): void {
+    if (this.#closed) return;
     if (this.#outboxBytes === 0 && this.#controller.desiredSize === 0) {
       this.enqueue(chunk);
       return;
     }
     if (this.backlog + chunk.byteLength > this.#maxBacklogBytes || !this.#budget.fits(chunk.byteLength)) {
-      this.cutOff();
+      this.#cutOff();
       return;
     }
     this.#outbox.push(chunk);
@@ -141,7 +142,7 @@ export class SubscriberStream {
         if (!drained) return;
         const page = history(cursor);
         if (!page) {
-          caughtUp();
+          if (!this.#closed) caughtUp();
           return;
         }
         // Many readers catching up at once (after a deploy, say) take turns within the budget.
@@ -154,15 +155,16 @@ export class SubscriberStream {
         this.#budget.hold(unread);
         cursor = page.lastId;
       }
-    } catch {
-      this.cutOff();
+    } catch (error) {
+      console.error(JSON.stringify({ event: "replay_failed", error: String(error) }));
+      this.#cutOff();
     } finally {
       this.#budget.release(unread);
     }
   }
 
   /** Ends the stream with an error, which frees what it has queued at once. */
-  cutOff(): void {
+  #cutOff(): void {
     try {
       // error() rather than terminate(): it frees the queued backlog at once. workerd logs the
       // reason as an uncaught exception of the response it was streaming; that is expected.

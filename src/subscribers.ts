@@ -2,8 +2,8 @@ import { BacklogBudget } from "./backlog-budget";
 import { type HistoryPager, type StreamOwner, SubscriberStream } from "./subscriber-stream";
 
 /**
- * Every open event stream of a room, with the counts the room checks on each request kept up to
- * date, so that none of them costs a pass over the streams.
+ * Every open event stream of a room, indexed by session, pending token and address, so that
+ * nothing the room asks of them on a request costs a pass over every stream.
  *
  * A new stream first catches up from history at its reader's pace, and only then joins the
  * broadcast. No event is missed or doubled at the hand-over, since publishing stores an event
@@ -13,8 +13,10 @@ export class Subscribers {
   readonly #all = new Set<SubscriberStream>();
   /** The streams that have caught up and receive broadcasts. */
   readonly #live = new Set<SubscriberStream>();
-  /** Open streams per session token. */
-  readonly #owned = new Map<string, number>();
+  /** Open streams by the session they count for. */
+  readonly #byToken = new Map<string, Set<SubscriberStream>>();
+  /** Anonymous streams by the pending token they were given, to be adopted when their reader joins. */
+  readonly #byPendingToken = new Map<string, Set<SubscriberStream>>();
   /** Open streams per client address. */
   readonly #fromClient = new Map<string, number>();
   readonly #maxBacklogBytes: number;
@@ -56,7 +58,8 @@ export class Subscribers {
   open(greeting: Uint8Array, afterId: number, owner: StreamOwner): ReadableStream<Uint8Array> {
     const stream = new SubscriberStream(owner, this.#maxBacklogBytes, this.#budget, (closed) => this.#remove(closed));
     this.#all.add(stream);
-    if (stream.token !== undefined) bump(this.#owned, stream.token, 1);
+    if (stream.token !== undefined) addTo(this.#byToken, stream.token, stream);
+    if (stream.pendingToken !== undefined) addTo(this.#byPendingToken, stream.pendingToken, stream);
     if (stream.client !== undefined) bump(this.#fromClient, stream.client, 1);
     if (stream.enqueue(greeting)) {
       void stream.replay(this.#history, afterId, () => this.#live.add(stream));
@@ -83,20 +86,19 @@ export class Subscribers {
 
   /** Hands the anonymous streams that were given `pendingToken` to the session `token`; returns how many. */
   adopt(pendingToken: string, token: string): number {
-    let adopted = 0;
-    for (const stream of this.#all) {
-      if (stream.pendingToken !== pendingToken) continue;
+    const streams = this.#byPendingToken.get(pendingToken);
+    if (!streams) return 0;
+    this.#byPendingToken.delete(pendingToken);
+    for (const stream of streams) {
       stream.pendingToken = undefined;
       this.#own(stream, token);
-      adopted++;
     }
-    return adopted;
+    return streams.size;
   }
 
   /** Makes the streams of a session that ended anonymous; they keep receiving events. */
   disown(token: string): void {
-    if (!this.#owned.has(token)) return;
-    for (const stream of this.#all) if (stream.token === token) this.#own(stream, undefined);
+    for (const stream of [...(this.#byToken.get(token) ?? [])]) this.#own(stream, undefined);
   }
 
   /** Bytes waiting for readers to take them, queued or held back, over all streams. */
@@ -107,7 +109,7 @@ export class Subscribers {
   }
 
   countOwnedBy(token: string): number {
-    return this.#owned.get(token) ?? 0;
+    return this.#byToken.get(token)?.size ?? 0;
   }
 
   countFrom(client: string): number {
@@ -115,15 +117,16 @@ export class Subscribers {
   }
 
   #own(stream: SubscriberStream, token: string | undefined): void {
-    if (stream.token !== undefined) bump(this.#owned, stream.token, -1);
+    if (stream.token !== undefined) removeFrom(this.#byToken, stream.token, stream);
     stream.token = token;
-    if (token !== undefined) bump(this.#owned, token, 1);
+    if (token !== undefined) addTo(this.#byToken, token, stream);
   }
 
   #remove(stream: SubscriberStream): void {
     if (!this.#all.delete(stream)) return;
     this.#live.delete(stream);
-    if (stream.token !== undefined) bump(this.#owned, stream.token, -1);
+    if (stream.token !== undefined) removeFrom(this.#byToken, stream.token, stream);
+    if (stream.pendingToken !== undefined) removeFrom(this.#byPendingToken, stream.pendingToken, stream);
     if (stream.client !== undefined) bump(this.#fromClient, stream.client, -1);
     try {
       this.#onRemoved(stream);
@@ -139,4 +142,18 @@ function bump(counts: Map<string, number>, key: string, delta: number): void {
   const count = (counts.get(key) ?? 0) + delta;
   if (count > 0) counts.set(key, count);
   else counts.delete(key);
+}
+
+function addTo(index: Map<string, Set<SubscriberStream>>, key: string, stream: SubscriberStream): void {
+  const streams = index.get(key);
+  if (streams) streams.add(stream);
+  else index.set(key, new Set([stream]));
+}
+
+/** Removes a stream from an index, forgetting keys left with none. */
+function removeFrom(index: Map<string, Set<SubscriberStream>>, key: string, stream: SubscriberStream): void {
+  const streams = index.get(key);
+  if (!streams) return;
+  streams.delete(stream);
+  if (streams.size === 0) index.delete(key);
 }

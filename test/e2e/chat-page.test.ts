@@ -8,6 +8,9 @@ import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } 
 // Short presence timings so a closed page is noticed within the test.
 const GRACE_SECONDS = 2;
 const HEARTBEAT_SECONDS = 1;
+// Limits other than wrangler.toml's, so that the page is seen to take them from the server.
+const NAME_MAX_LENGTH = 12;
+const MESSAGE_MAX_LENGTH = 300;
 
 let server: LocalServer;
 let browser: Browser;
@@ -21,6 +24,8 @@ beforeAll(async () => {
         PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS),
         HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
         RECONNECT_DELAY_MS: "500",
+        NAME_MAX_LENGTH: String(NAME_MAX_LENGTH),
+        MESSAGE_MAX_LENGTH: String(MESSAGE_MAX_LENGTH),
       },
     }),
     launchBrowser(),
@@ -177,8 +182,24 @@ describe("the chat page", () => {
   it("shows the remaining length before the server would refuse", async () => {
     const alice = await person();
     await joinRoom(alice, room(), "alice");
-    await alice.page.getByLabel("Message", { exact: true }).fill("x".repeat(990));
+    await alice.page.getByLabel("Message", { exact: true }).fill("x".repeat(MESSAGE_MAX_LENGTH - 10));
     await expect.poll(() => alice.page.locator("#remaining").textContent()).toBe("10 characters left");
+  });
+
+  it("checks a name's length as the server counts it, in characters", async () => {
+    const { page } = await person();
+    await page.goto(`/r/${room()}/`);
+    await page.locator("#connection[data-state=live]").waitFor();
+    // Each of these is one character but two UTF-16 units.
+    await page.getByLabel("Your name").fill("🐢".repeat(NAME_MAX_LENGTH + 1));
+    await page.getByRole("button", { name: "Join" }).click();
+    await expect
+      .poll(() => page.locator("#notice").textContent())
+      .toBe(`A name is at most ${NAME_MAX_LENGTH} characters.`);
+    const longest = "🐢".repeat(NAME_MAX_LENGTH);
+    await page.getByLabel("Your name").fill(longest);
+    await page.getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => page.locator("#people li.me").textContent()).toBe(longest);
   });
 
   it("asks for a name in the page and remembers it for next time", async () => {
