@@ -11,7 +11,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../test/support/node/project-root.ts";
 import { startWorkerd } from "../test/support/node/workerd.ts";
 import { startWranglerDev } from "../test/support/node/wrangler-dev.ts";
 import { renderChart, type Series } from "./chart.ts";
@@ -52,7 +53,6 @@ interface PointResult {
   heapPerSubscriberBytes: number | null;
 }
 
-const ROOT = resolve(import.meta.dirname, "..");
 const quick = process.argv.includes("--quick");
 
 /** The comma-separated values after `--name`, if given. */
@@ -123,7 +123,7 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     process.execPath,
     "--experimental-strip-types",
     "--no-warnings",
-    join(ROOT, "bench/load-generator.ts"),
+    join(PROJECT_ROOT, "bench/load-generator.ts"),
     target.url,
     room,
     String(subscribers),
@@ -304,7 +304,7 @@ function chart(results: PointResult[]): string {
 async function main(): Promise<void> {
   process.stdout.write("Bundling the Worker…\n");
   execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", "dist"], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     stdio: "ignore",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
       : "";
   const report = `${table(results)}\n\n${ratios(results)}\n${skipped}${failed}`;
   process.stdout.write(`\n${report}`);
-  const dir = join(ROOT, "bench/results");
+  const dir = join(PROJECT_ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const stem = quick ? "quick" : process.argv.length > 2 ? "partial" : "latest";
   writeFileSync(

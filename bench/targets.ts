@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { freePort } from "../test/support/node/free-port.ts";
 import { type LocalServer, localServer, startServerProcess } from "../test/support/node/local-server.ts";
+import { PROJECT_ROOT } from "../test/support/node/project-root.ts";
 import { serveWithWorkerd } from "../test/support/node/workerd.ts";
 
 /** A server under test; its name heads its rows in the results. */
 export type Target = LocalServer;
-
-const ROOT = resolve(import.meta.dirname, "..");
 
 /**
  * Limits raised so the benchmark measures fan-out, not the rate limit or the caps: every
@@ -23,7 +22,7 @@ export const BENCH_VARS: Record<string, string> = {
 
 /** bench/floor/worker.ts, served by workerd alone: the least the runtime can do to fan frames out. */
 export function startWorkerdFloor(cpu: string | undefined): Promise<Target> {
-  const script = stripTypeScriptTypes(readFileSync(join(ROOT, "bench/floor/worker.ts"), "utf8"));
+  const script = stripTypeScriptTypes(readFileSync(join(PROJECT_ROOT, "bench/floor/worker.ts"), "utf8"));
   return serveWithWorkerd({ name: "workerd floor", script, className: "FloorRoom", vars: {}, cpu });
 }
 
@@ -40,7 +39,7 @@ export async function startBaseline(cpu: string | undefined): Promise<Target> {
   return localServer(
     "node baseline",
     `http://127.0.0.1:${port}`,
-    () => startServerProcess("baseline", command, { cpu, cwd: ROOT, ready: /Ready on/ }),
+    () => startServerProcess("baseline", command, { cpu, cwd: PROJECT_ROOT, ready: /Ready on/ }),
     { cleanup: () => undefined },
   );
 }

@@ -24,7 +24,8 @@ export interface OpenedStream {
 /** How to open a stream: as a session (`token`, or `cookie`), and from where (`lastEventId`). */
 export interface StreamOptions {
   token?: string;
-  lastEventId?: number;
+  /** Sent as Last-Event-ID; a string as it is, as EventSource sends the id it last saw. */
+  lastEventId?: number | string;
   cookie?: string;
 }
 

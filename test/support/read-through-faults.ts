@@ -10,10 +10,10 @@ export interface ReaderResult {
 }
 
 /**
- * Reads a room's stream as EventSource does: whenever the stream ends, breaks, falls silent for
- * `silenceMs`, or the server cannot be reached, it waits `retryDelayMs` and reconnects with
- * Last-Event-ID. Resolves with the id of every chat event it was sent, in order, once one has
- * `msg` equal to `done`; fails after `timeoutMs`.
+ * Reads a room's stream as EventSource does: whenever the stream ends, breaks or falls silent for
+ * `silenceMs`, it reconnects with Last-Event-ID, at once, and while the server cannot be reached
+ * it tries again every `retryDelayMs`. Resolves with the id of every chat event it was sent, in
+ * order, once one has `msg` equal to `done`; fails after `timeoutMs`.
  */
 export async function readThroughFaults(
   client: ChatClient,
@@ -23,13 +23,15 @@ export async function readThroughFaults(
 ): Promise<ReaderResult> {
   const ids: number[] = [];
   const deadline = Date.now() + timeoutMs;
+  // The stream's own last id, not the last chat id: the greeting's `presence` event carries a
+  // position too, so a reader cut off before its first chat message still resumes from there
+  // instead of starting over from recent history. Kept across connections and, when empty, not
+  // sent: as EventSource does.
+  let lastEventId: string | undefined;
   let reconnects = -1;
   while (Date.now() < deadline) {
     reconnects++;
-    const lastEventId = ids.at(-1);
-    const opened = await client
-      .openStream(room, lastEventId === undefined ? {} : { lastEventId })
-      .catch(() => undefined);
+    const opened = await client.openStream(room, lastEventId ? { lastEventId } : {}).catch(() => undefined);
     if (!opened) {
       await sleep(retryDelayMs);
       continue;
@@ -43,6 +45,8 @@ export async function readThroughFaults(
     } catch {
       // Cut off, broken or silent: reconnect, as EventSource would.
     } finally {
+      // A connection that set no id leaves the one before in force.
+      lastEventId = opened.reader.lastEventId ?? lastEventId;
       await opened.reader.cancel();
     }
   }

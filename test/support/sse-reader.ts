@@ -1,18 +1,10 @@
+import type { ChatEvent } from "../../src/chat-event.ts";
 import { type SseEvent, SseEventParser } from "./sse-events.ts";
 
-/** The JSON a chat event carries. */
-export interface ChatData {
-  name: string;
-  msg: string;
-  kind: string;
-  user: string;
-  at: number;
-}
-
-/** A chat (default-type) event, its id and JSON parsed. */
-export interface ChatEvent {
+/** A chat (default-type) event as received: its id, and its JSON parsed. */
+export interface ReceivedChat {
   id: number;
-  data: ChatData;
+  data: ChatEvent;
 }
 
 /** A wait on the stream that ran out of time. */
@@ -93,17 +85,17 @@ export class EventStreamReader {
   }
 
   /** The next default-type (chat) event, parsed. Named control events are skipped. */
-  async nextChat(timeoutMs = 2000): Promise<ChatEvent> {
+  async nextChat(timeoutMs = 2000): Promise<ReceivedChat> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const event = await this.next(deadline - Date.now());
-      if (event.event === "message") return { id: Number(event.id), data: JSON.parse(event.data) as ChatData };
+      if (event.event === "message") return { id: Number(event.id), data: JSON.parse(event.data) as ChatEvent };
     }
   }
 
   /** Chat events until one matches, returning all read up to and including it. */
-  async chatUntil(predicate: (data: ChatData, id: number) => boolean, timeoutMs = 3000): Promise<ChatEvent[]> {
-    const seen: ChatEvent[] = [];
+  async chatUntil(predicate: (data: ChatEvent, id: number) => boolean, timeoutMs = 3000): Promise<ReceivedChat[]> {
+    const seen: ReceivedChat[] = [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const event = await this.nextChat(Math.max(1, deadline - Date.now()));

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { endGroup, trackGroup } from "./process-groups.ts";
 
 /** A server started by these tools, in a process group of its own. */
 export interface ServerProcess {
@@ -27,7 +28,8 @@ export interface StartOptions {
 
 /**
  * Starts `command` in a process group of its own, so that killing the group also ends whatever
- * it starts (wrangler runs workerd as a child), and resolves once it is ready.
+ * it starts (wrangler runs workerd as a child), and resolves once it is ready. The group is ended
+ * when the process exits, and when this one does.
  */
 export async function startServerProcess(
   name: string,
@@ -42,32 +44,49 @@ export async function startServerProcess(
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
   });
+  // Undefined when it could not be started at all: then there is no group, and 'error' follows.
+  const pid = child.pid;
+  if (pid !== undefined) trackGroup(pid);
   let log = "";
   let exited = false;
+  let failure: Error | undefined;
   const append = (chunk: Buffer) => {
     log += chunk.toString();
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
-  const exit = new Promise<void>((resolve) =>
+  const exit = new Promise<void>((resolve) => {
     child.once("exit", () => {
       exited = true;
+      // What it started may outlive it in its group, and the group ends with the server.
+      if (pid !== undefined) endGroup(pid);
       resolve();
-    }),
-  );
+    });
+    child.on("error", (error) => {
+      failure ??= error;
+      // One that could not be started (no such file) has no process, and no 'exit' may follow.
+      if (pid === undefined) {
+        exited = true;
+        resolve();
+      }
+    });
+  });
   const kill = async (): Promise<void> => {
-    // Even once the process has exited, what it started may still run in its group.
-    killGroup(child.pid);
+    // Once the group has been ended (by an earlier kill, or on exit) this does nothing, since its
+    // id may since have been reused.
+    if (pid !== undefined) endGroup(pid);
     await exit;
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let sawReady = options.ready === undefined;
   for (;;) {
-    if (exited) {
-      killGroup(child.pid);
-      throw new Error(`${name} exited:\n${log}`);
+    if (failure) {
+      await kill();
+      throw new Error(`${name} failed: ${failure.message}\n${log}`);
     }
+    // Its group was ended as it exited.
+    if (exited) throw new Error(`${name} exited:\n${log}`);
     if (Date.now() > deadline) {
       await kill();
       throw new Error(`${name} did not start:\n${log}`);
@@ -78,7 +97,7 @@ export async function startServerProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
-    pgid: child.pid ?? 0,
+    pgid: pid ?? 0,
     get exited() {
       return exited;
     },
@@ -148,22 +167,13 @@ export async function localServer(
   };
 }
 
+/** Whether `url` answers at all within 2 s: a wedged proxy can hold a request open for ever. */
 async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url);
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
     await response.body?.cancel();
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Ends every process left in the group `pid` leads, if any. */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // ESRCH: nothing is left in the group.
   }
 }

@@ -1,12 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
-import { readWranglerConfig } from "./wrangler-config.ts";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+import { PROJECT_ROOT } from "./project-root.ts";
+import { readWranglerConfig, type WranglerConfig } from "./wrangler-config.ts";
 
 /** What {@link serveWithWorkerd} serves. */
 export interface WorkerdService {
@@ -28,25 +26,31 @@ export interface WorkerdService {
  * with `vars` in place of any of them.
  */
 export function startWorkerd(options: { vars?: Record<string, string>; cpu?: string }): Promise<LocalServer> {
-  const script = readFileSync(join(ROOT, "dist/index.js"), "utf8");
-  const vars = { ...readWranglerConfig().vars, ...options.vars };
-  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", cpu: options.cpu, vars });
+  const script = readFileSync(join(PROJECT_ROOT, "dist/index.js"), "utf8");
+  const wrangler = readWranglerConfig();
+  const vars = { ...wrangler.vars, ...options.vars };
+  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", cpu: options.cpu, vars }, wrangler);
 }
 
 /**
  * Serves one ES module with `workerd serve` on a free port, its Durable Object class bound as
  * CHAT_ROOM with storage on disk, `public/` as ASSETS, and the inspector open for heap readings.
+ * It runs under wrangler.toml's compatibility date and flags; `wrangler` is that file, when the
+ * caller has already read it.
  */
-export async function serveWithWorkerd(service: WorkerdService): Promise<LocalServer> {
+export async function serveWithWorkerd(
+  service: WorkerdService,
+  wrangler: WranglerConfig = readWranglerConfig(),
+): Promise<LocalServer> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "chat-workerd-"));
   mkdirSync(join(dir, "storage"));
   writeFileSync(join(dir, "index.js"), service.script);
-  writeFileSync(join(dir, "config.capnp"), workerdConfig(service, port, join(dir, "storage")));
+  writeFileSync(join(dir, "config.capnp"), workerdConfig(service, wrangler, port, join(dir, "storage")));
   const url = `http://127.0.0.1:${port}`;
   const command = [
-    join(ROOT, "node_modules/.bin/workerd"),
+    join(PROJECT_ROOT, "node_modules/.bin/workerd"),
     "serve",
     "config.capnp",
     "--experimental",
@@ -64,7 +68,7 @@ export async function serveWithWorkerd(service: WorkerdService): Promise<LocalSe
   );
 }
 
-function workerdConfig(service: WorkerdService, port: number, storage: string): string {
+function workerdConfig(service: WorkerdService, wrangler: WranglerConfig, port: number, storage: string): string {
   const className = JSON.stringify(service.className);
   const bindings = Object.entries(service.vars)
     .map(([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`)
@@ -76,14 +80,15 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .chat),
     (name = "storage", disk = (path = ${JSON.stringify(storage)}, writable = true)),
-    (name = "assets", disk = (path = ${JSON.stringify(join(ROOT, "public"))})),
+    (name = "assets", disk = (path = ${JSON.stringify(join(PROJECT_ROOT, "public"))})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 
 const chat :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
-  compatibilityDate = ${JSON.stringify(readWranglerConfig().compatibilityDate)},
+  compatibilityDate = ${JSON.stringify(wrangler.compatibilityDate)},
+  compatibilityFlags = ${JSON.stringify(wrangler.compatibilityFlags)},
   durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true) ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [

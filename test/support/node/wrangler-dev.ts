@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+import { PROJECT_ROOT } from "./project-root.ts";
 
 /**
  * Starts this project under `wrangler dev` exactly as `npm start` does, with overrides for
@@ -40,7 +38,7 @@ export async function startWranglerDev(
     () =>
       startServerProcess("wrangler dev", command, {
         cpu: options.cpu,
-        cwd: ROOT,
+        cwd: PROJECT_ROOT,
         ready: /Ready on http/,
         url: `${url}/users`,
       }),
