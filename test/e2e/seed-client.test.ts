@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { PROJECT_ROOT } from "../support/node/project-root";
+import { startWranglerDev } from "../support/node/wrangler-dev";
+import { launchBrowser } from "./browser";
+
+// The original tutorial chat's own page and script, and the jQuery it loads, served to the
+// browser as if they were this origin's, so that its relative URLs reach our server.
+const SEED_PAGE = readFileSync(new URL("./fixtures/seed-client.html", import.meta.url), "utf8");
+const JQUERY = readFileSync(`${PROJECT_ROOT}node_modules/jquery/dist/jquery.min.js`, "utf8");
+
+let server: LocalServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+interface SeedPerson {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+/** Opens the original client, answering its name prompt with `name`. */
+async function openSeedClient(name: string): Promise<SeedPerson> {
+  const context = await browser.newContext({ baseURL: server.url });
+  await context.route(`${server.url}/seed-client.html`, (route) =>
+    route.fulfill({ contentType: "text/html; charset=utf-8", body: SEED_PAGE }),
+  );
+  await context.route(`${server.url}/jquery.js`, (route) =>
+    route.fulfill({ contentType: "text/javascript; charset=utf-8", body: JQUERY }),
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("dialog", (dialog) => void dialog.accept(name));
+  await page.goto("/seed-client.html");
+  return { context, page, errors };
+}
+
+/** The chat log's lines, oldest first (the client puts the newest on top). */
+async function chatLog(page: Page): Promise<string[]> {
+  return (await page.locator("#chat-log > div").allTextContents()).reverse();
+}
+
+describe("the original jQuery client", () => {
+  it("shows joins, messages and leaves, and nothing else of what the stream carries", async () => {
+    const bob = await openSeedClient("bob");
+    await expect.poll(() => chatLog(bob.page)).toEqual(["add user : bob"]);
+    const alice = await openSeedClient("alice");
+    await expect.poll(() => chatLog(bob.page)).toEqual(["add user : bob", "add user : alice"]);
+
+    await alice.page.locator("#chat-msg").fill("hello from the original client");
+    await alice.page.locator("#chat-msg").press("Enter");
+    const conversation = ["add user : bob", "add user : alice", "alicehello from the original client"];
+    await expect.poll(() => chatLog(bob.page)).toEqual(conversation);
+    await expect.poll(() => chatLog(alice.page)).toEqual(conversation);
+    // The name is set in bold and the message text follows it, as the original client draws it.
+    expect(await bob.page.locator("#chat-log strong").allTextContents()).toEqual(["alice"]);
+
+    // The page leaves as it does when it is closed.
+    await alice.page.evaluate(() => window.onbeforeunload?.(new Event("beforeunload")));
+    await expect.poll(() => chatLog(bob.page)).toEqual([...conversation, "left user : alice"]);
+
+    for (const person of [alice, bob]) {
+      expect(person.errors).toEqual([]);
+      await person.context.close();
+    }
+  });
+});
