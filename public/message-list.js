@@ -1,8 +1,11 @@
 // @ts-check
 /**
  * The conversation: messages appended in order, notices shown quietly, and the view kept at
- * the bottom unless the reader has scrolled up. Everything a user typed is set as text.
+ * the bottom unless the reader has scrolled up. Everything a user typed is set as text, with
+ * its web addresses as links.
  */
+
+import { appendLinkified } from "./linkify.js";
 
 /** @typedef {import("./event-feed.js").ChatEvent} ChatEvent */
 
@@ -48,7 +51,7 @@ export class MessageList {
       sender.textContent = event.name;
       const text = document.createElement("p");
       text.className = "text";
-      text.textContent = event.msg;
+      appendLinkified(text, event.msg);
       item.append(sender, time, text);
     } else {
       const text = document.createElement("span");

@@ -44,9 +44,13 @@ async function conversation(options: { width?: number; height?: number; dark?: b
   const [alice, bob] = [await person(options), await person()];
   await joinRoom(alice, here, "alice");
   await joinRoom(bob, here, "bob");
-  await send(alice, "Hello from alice");
-  await send(bob, "Hello from bob");
-  await expect.poll(() => shownMessages(alice.page)).toEqual(["Hello from alice", "Hello from bob"]);
+  // Each has a link in it, shown on both kinds of message background.
+  await send(alice, "Hello from alice, see https://example.com/notes");
+  await send(bob, "Hello from bob, see https://example.com/more");
+  await expect
+    .poll(() => shownMessages(alice.page))
+    .toEqual(["Hello from alice, see https://example.com/notes", "Hello from bob, see https://example.com/more"]);
+  expect(await alice.page.locator("#messages a").count()).toBe(2);
   return alice;
 }
 

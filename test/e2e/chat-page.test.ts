@@ -103,6 +103,28 @@ describe("the chat page", () => {
     await expect.poll(() => alice.page.getByLabel("Message", { exact: true }).isVisible()).toBe(true);
   });
 
+  it("makes http and https addresses links that open apart, and nothing else", async () => {
+    const here = room();
+    const alice = await person();
+    const bob = await person();
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    const text =
+      "See https://example.com/a?b=1&c=2. Or (http://example.org/x). Not javascript:alert(1), " +
+      'not <a href="javascript:alert(1)">this</a>, not ftp://example.net/f.';
+    await send(bob, text);
+    await expect.poll(() => shownMessages(alice.page)).toEqual([text]);
+    const links = alice.page.locator("#messages a");
+    expect(await links.evaluateAll((all) => all.map((a) => (a as HTMLAnchorElement).href))).toEqual([
+      "https://example.com/a?b=1&c=2",
+      "http://example.org/x",
+    ]);
+    for (const link of await links.all()) {
+      expect(await link.getAttribute("target")).toBe("_blank");
+      expect(await link.getAttribute("rel")).toBe("noopener noreferrer nofollow ugc");
+    }
+  });
+
   it("shows markup in a message as text and creates no element from it", async () => {
     const here = room();
     const alice = await person();
