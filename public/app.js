@@ -2,6 +2,7 @@
 import { ApiError, ChatApi } from "./chat-api.js";
 import { EventFeed } from "./event-feed.js";
 import { MessageList } from "./message-list.js";
+import { TypingIndicator } from "./typing-indicator.js";
 
 /**
  * @typedef {import("./event-feed.js").FeedState} FeedState
@@ -35,12 +36,15 @@ const peopleList = element("people");
 const peopleCount = element("people-count");
 const renameButton = element("rename");
 const leaveButton = element("leave");
+const typingIndicator = new TypingIndicator(element("typing"));
 
 /** @type {string | undefined} */
 let myName;
 const online = new Set(/** @type {string[]} */ ([]));
 /** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
 let limits;
+/** When this tab last told the room its participant was typing. */
+let typingSignalledAt = 0;
 let unread = 0;
 
 element("room-name").textContent = room;
@@ -50,6 +54,7 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   onEvent(id, event) {
     if (event.kind === "join") online.add(event.user);
     if (event.kind === "leave") online.delete(event.user);
+    if (event.kind !== "join") typingIndicator.stopped(event.user);
     renderPeople();
     const own = event.kind === "message" && event.name === myName;
     messages.add(id, event, own);
@@ -63,8 +68,12 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     for (const name of names) online.add(name);
     renderPeople();
   },
+  onTyping(name) {
+    if (name !== myName) typingIndicator.typing(name);
+  },
   onLimits(received) {
     limits = received;
+    typingIndicator.setInterval(received.typingIntervalMs);
     updateRemaining();
   },
   onGap() {
@@ -168,7 +177,21 @@ function updateRemaining() {
   remaining.classList.toggle("over", left < 0);
 }
 
-messageInput.addEventListener("input", updateRemaining);
+messageInput.addEventListener("input", () => {
+  updateRemaining();
+  signalTyping();
+});
+
+/** Tells the room this participant is typing, at most once per the room's interval. */
+function signalTyping() {
+  const token = sessionStorage.getItem(tokenKey);
+  if (!token || !limits || !messageInput.value.trim()) return;
+  const now = Date.now();
+  if (now - typingSignalledAt < limits.typingIntervalMs) return;
+  typingSignalledAt = now;
+  // A lost signal only means nobody sees the typing; it is never worth telling the person.
+  api.typing(token).catch(() => undefined);
+}
 messageInput.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();

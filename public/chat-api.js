@@ -45,6 +45,14 @@ export class ChatApi {
     return this.#send("POST", "/messages", { msg }, token);
   }
 
+  /**
+   * Tells the room this tab's participant is typing.
+   * @param {string} token
+   */
+  typing(token) {
+    return this.#send("POST", "/typing", undefined, token);
+  }
+
   /** @param {string} token */
   leave(token) {
     return this.#send("DELETE", "/users", undefined, token);
@@ -77,6 +85,7 @@ export class ChatApi {
     } catch {
       throw new ApiError(0, "network", "Could not reach the server; check your connection.", undefined);
     }
+    // Some answers carry no body (204).
     const payload = await response.json().catch(() => ({}));
     if (!response.ok) {
       const retryAfter = Number(response.headers.get("Retry-After")) || undefined;

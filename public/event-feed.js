@@ -9,11 +9,12 @@
 /**
  * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number }} ChatEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
- * @typedef {{ nameMaxLength: number, messageMaxLength: number }} RoomLimits
+ * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number }} RoomLimits
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent) => void,
  *   onPresence: (names: string[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
+ *   onTyping: (name: string) => void,
  *   onGap: () => void,
  *   onState: (state: FeedState) => void,
  *   onRefused: () => Promise<void>,
@@ -105,6 +106,9 @@ export class EventFeed {
       this.handlers.onPresence(users.map((/** @type {{ name: string }} */ user) => user.name));
     });
     source.addEventListener("gap", () => this.handlers.onGap());
+    source.addEventListener("typing", (event) => {
+      this.handlers.onTyping(JSON.parse(/** @type {MessageEvent} */ (event).data).user);
+    });
     source.addEventListener("limits", (event) => {
       this.handlers.onLimits(JSON.parse(/** @type {MessageEvent} */ (event).data));
     });

@@ -109,6 +109,14 @@ export async function postMessage(request: Request, env: Env, roomName: string):
   return json({ id: posted.id }, 201);
 }
 
+/** `POST /typing`: tell everyone the joined participant is typing; `name`, if sent, must be theirs. */
+export async function postTyping(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await optionalFields(request);
+  unwrap(await room(env, roomName).typing({ token, name: claimedName(stringField(fields, "name")) }));
+  return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+}
+
 /** `GET /users`: who is online now. */
 export async function listUsers(_request: Request, env: Env, roomName: string): Promise<Response> {
   return json(await room(env, roomName).users());

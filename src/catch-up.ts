@@ -1,7 +1,7 @@
 import { concatBytes } from "./bytes";
-import type { OnlineUser } from "./chat-room";
 import { clientLimits, type RoomConfig } from "./config";
 import type { EventLog } from "./event-log";
+import type { OnlineUser } from "./room-answers";
 import { encodeMessage, encodeRetry } from "./sse";
 
 /** Most events read from storage for one page of a replay. */

@@ -7,6 +7,7 @@ import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
+import type { Joined, OnlineUser, RoomStats } from "./room-answers";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
 import { type Session, SessionStore } from "./session-store";
 import { encodeComment, encodeMessage } from "./sse";
@@ -14,29 +15,6 @@ import type { SubscriberStream } from "./subscriber-stream";
 import { Subscribers } from "./subscribers";
 import { newToken } from "./token";
 import { nameKey } from "./validate";
-
-export interface Joined {
-  name: string;
-  token: string;
-  /** False when the caller was already in the room under this name. */
-  created: boolean;
-}
-
-export interface OnlineUser {
-  name: string;
-}
-
-export interface RoomStats {
-  subscribers: number;
-  /** Streams still being sent history at their reader's pace. */
-  catchingUp: number;
-  online: number;
-  lastEventId: number;
-  /** Bytes waiting in streams for readers to take them. */
-  queuedBytes: number;
-  /** Addresses and sessions the rate limiters hold a bucket for. */
-  limiterKeys: number;
-}
 
 const encoder = new TextEncoder();
 
@@ -53,6 +31,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
   readonly #joinLimiter: RateLimiter;
+  readonly #typingLimiter: RateLimiter;
   readonly #catchUp: CatchUp;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -79,6 +58,9 @@ export class ChatRoom extends DurableObject<Env> {
     );
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
     this.#joinLimiter = new RateLimiter(this.#config.joinBurst, this.#config.joinsPerSecond);
+    // One signal an interval, with one more allowed at once so that network jitter between a
+    // page's evenly paced signals is never refused.
+    this.#typingLimiter = new RateLimiter(2, 1000 / this.#config.typingIntervalMs);
     void ctx.blockConcurrencyWhile(async () => {
       this.#presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
       // No stream survives a restart.
@@ -175,6 +157,7 @@ export class ChatRoom extends DurableObject<Env> {
     const { session } = authorized;
     this.#sessions.delete(session.token);
     this.#rateLimiter.forget(session.token);
+    this.#typingLimiter.forget(session.token);
     this.#presence.forget(session.token);
     this.#subscribers.disown(session.token);
     if (session.online) this.#publish(leaveEvent(session.name, Date.now()));
@@ -201,6 +184,24 @@ export class ChatRoom extends DurableObject<Env> {
     return { ok: true, id: this.#publish(messageEvent(session.name, request.msg, now)) };
   }
 
+  /**
+   * Tells everyone the participant is typing. The signal is ephemeral: a named event with no id,
+   * neither stored nor replayed, so it never moves a reader's Last-Event-ID.
+   */
+  typing(request: { token: string; name?: string }): Result<{ name: string }> {
+    const authorized = this.#authorize(request.token, request.name);
+    if (!authorized.ok) return authorized;
+    const { session } = authorized;
+    if (!session.online) return fail(409, "not_in_room", "You are not in the room now; join it again.");
+    const waitMs = this.#typingLimiter.take(session.token, Date.now());
+    if (waitMs > 0) {
+      return fail(429, "typing_too_often", "Typing is signalled at most once an interval.", Math.ceil(waitMs / 1000));
+    }
+    const data = JSON.stringify({ user: session.name });
+    this.#subscribers.broadcast(encoder.encode(encodeMessage({ event: "typing", data })));
+    return { ok: true, name: session.name };
+  }
+
   /** Who is in the room now, by name. */
   users(): OnlineUser[] {
     return this.#sessions.onlineNames().map((name) => ({ name }));
@@ -214,7 +215,7 @@ export class ChatRoom extends DurableObject<Env> {
       online: this.#sessions.onlineCount,
       lastEventId: this.#log.lastId,
       queuedBytes: this.#subscribers.queuedBytes(),
-      limiterKeys: this.#joinLimiter.size + this.#rateLimiter.size,
+      limiterKeys: this.#joinLimiter.size + this.#rateLimiter.size + this.#typingLimiter.size,
     };
   }
 
@@ -225,6 +226,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#sessions.save({ ...session, online: false });
       this.#presence.forget(session.token);
       this.#rateLimiter.forget(session.token);
+      this.#typingLimiter.forget(session.token);
       this.#publish(leaveEvent(session.name, now));
     }
     this.#sessions.expire(now - this.#config.sessionTtlMs);

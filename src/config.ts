@@ -16,16 +16,20 @@ export interface RoomConfig {
   maxBacklogBytes: number;
   maxRoomBacklogBytes: number;
   sessionTtlMs: number;
+  typingIntervalMs: number;
 }
 
 /** The limits a page checks its input against before sending it, sent in every stream's greeting. */
 export interface ClientLimits {
   nameMaxLength: number;
   messageMaxLength: number;
+  /** Least time between two typing signals of one participant. */
+  typingIntervalMs: number;
 }
 
 export function clientLimits(config: RoomConfig): ClientLimits {
-  return { nameMaxLength: config.nameMaxLength, messageMaxLength: config.messageMaxLength };
+  const { nameMaxLength, messageMaxLength, typingIntervalMs } = config;
+  return { nameMaxLength, messageMaxLength, typingIntervalMs };
 }
 
 /** Largest request body the API reads, in bytes. */
@@ -71,6 +75,7 @@ function parseConfig(env: Env): RoomConfig {
     maxBacklogBytes: whole(env, "MAX_BACKLOG_BYTES", 1024),
     maxRoomBacklogBytes: whole(env, "MAX_ROOM_BACKLOG_BYTES", 1024),
     sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
+    typingIntervalMs: seconds(env, "TYPING_INTERVAL_SECONDS"),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type IRequest, Router } from "itty-router";
-import { join, leave, listUsers, openStream, postMessage } from "./api";
+import { join, leave, listUsers, openStream, postMessage, postTyping } from "./api";
 import { assertReasonableSize } from "./request-limits";
 import { failureResponse } from "./responses";
 import { FailureError, fail } from "./result";
@@ -17,6 +17,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/stream": { GET: openStream },
   "/users": { GET: listUsers, POST: join, DELETE: leave },
   "/messages": { POST: postMessage },
+  "/typing": { POST: postTyping },
 };
 
 /** The original chat's endpoints act on the lobby at the root, and on any room under `/r/<room>`. */

@@ -36,6 +36,7 @@ describe("the event stream", () => {
     expect(JSON.parse(event.data)).toEqual({
       nameMaxLength: Number(env.NAME_MAX_LENGTH),
       messageMaxLength: Number(env.MESSAGE_MAX_LENGTH),
+      typingIntervalMs: Number(env.TYPING_INTERVAL_SECONDS) * 1000,
     });
     await reader.cancel();
   });

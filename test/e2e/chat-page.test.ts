@@ -11,6 +11,8 @@ const HEARTBEAT_SECONDS = 1;
 // Limits other than wrangler.toml's, so that the page is seen to take them from the server.
 const NAME_MAX_LENGTH = 12;
 const MESSAGE_MAX_LENGTH = 300;
+// A page shows someone as typing for two and a half intervals after their last signal.
+const TYPING_INTERVAL_SECONDS = 1;
 
 let server: LocalServer;
 let browser: Browser;
@@ -26,6 +28,7 @@ beforeAll(async () => {
         RECONNECT_DELAY_MS: "500",
         NAME_MAX_LENGTH: String(NAME_MAX_LENGTH),
         MESSAGE_MAX_LENGTH: String(MESSAGE_MAX_LENGTH),
+        TYPING_INTERVAL_SECONDS: String(TYPING_INTERVAL_SECONDS),
       },
     }),
     launchBrowser(),
@@ -101,6 +104,27 @@ describe("the chat page", () => {
     expect(await shownMessages(alice.page)).toEqual(["first", "second", "third"]);
     // The reload kept the session: the composer is there without joining again.
     await expect.poll(() => alice.page.getByLabel("Message", { exact: true }).isVisible()).toBe(true);
+  });
+
+  it("shows who is typing, and clears it when their message arrives or they stop", async () => {
+    const here = room();
+    const [alice, bob, carol] = [await person(), await person(), await person()];
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    await joinRoom(carol, here, "carol");
+    const typingLine = () => alice.page.locator("#typing").textContent();
+
+    await bob.page.getByLabel("Message", { exact: true }).pressSequentially("on my way");
+    await expect.poll(typingLine).toBe("bob is typing…");
+    expect(await bob.page.locator("#typing").textContent()).toBe("");
+    await carol.page.getByLabel("Message", { exact: true }).pressSequentially("me t");
+    await expect.poll(typingLine).toBe("bob and carol are typing…");
+
+    // Bob's message ends his typing at once; Carol's lasts until she has been quiet a while.
+    await bob.page.getByLabel("Message", { exact: true }).press("Enter");
+    await expect.poll(() => shownMessages(alice.page)).toEqual(["on my way"]);
+    expect(await typingLine()).toBe("carol is typing…");
+    await expect.poll(typingLine, { timeout: TYPING_INTERVAL_SECONDS * 1000 * 4 }).toBe("");
   });
 
   it("makes http and https addresses links that open apart, and nothing else", async () => {

@@ -1,0 +1,24 @@
+/** What a room's RPC methods answer with, besides refusals. */
+
+export interface Joined {
+  name: string;
+  token: string;
+  /** False when the caller was already in the room under this name. */
+  created: boolean;
+}
+
+export interface OnlineUser {
+  name: string;
+}
+
+export interface RoomStats {
+  subscribers: number;
+  /** Streams still being sent history at their reader's pace. */
+  catchingUp: number;
+  online: number;
+  lastEventId: number;
+  /** Bytes waiting in streams for readers to take them. */
+  queuedBytes: number;
+  /** Addresses and sessions the rate limiters hold a bucket for. */
+  limiterKeys: number;
+}
