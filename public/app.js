@@ -2,6 +2,7 @@
 import { ApiError, ChatApi } from "./chat-api.js";
 import { EventFeed } from "./event-feed.js";
 import { MessageList } from "./message-list.js";
+import { Outbox } from "./outbox.js";
 import { TypingIndicator } from "./typing-indicator.js";
 
 /**
@@ -37,6 +38,24 @@ const peopleCount = element("people-count");
 const renameButton = element("rename");
 const leaveButton = element("leave");
 const typingIndicator = new TypingIndicator(element("typing"));
+const outbox = new Outbox(`chat.outbox.${room}`, {
+  send(text, key) {
+    const token = sessionStorage.getItem(tokenKey);
+    if (!token) return Promise.reject(new ApiError(401, "not_joined", "Join the room to send.", undefined));
+    return api.post(text, token, key);
+  },
+  onChange: (pending) => messages.showPending(pending, outbox),
+  onSent(key, id) {
+    messages.settle(key, id);
+    if (outbox.pending.every((item) => item.failed === undefined)) say("");
+  },
+  onDelayed: (error) => say(describeDelay(error)),
+  onSessionRefused(error) {
+    // Waiting messages are sent once the person has joined again.
+    showJoinForm();
+    say(error.message);
+  },
+});
 
 /** @type {string | undefined} */
 let myName;
@@ -79,7 +98,11 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   onGap() {
     messages.addNotice("Some earlier messages are no longer available.");
   },
-  onState: showConnection,
+  onState(state) {
+    showConnection(state);
+    // Back online: whatever waits is sent now rather than at the end of its back-off.
+    if (state === "live" && sessionStorage.getItem(tokenKey)) outbox.flush();
+  },
   async onRefused() {
     // The session may have expired while the page was away: join again under the same name.
     if (myName) await join(myName);
@@ -138,6 +161,7 @@ async function join(name) {
   renderPeople();
   // A stream opened before joining does not count for presence; reopen it with the session.
   if (joined.token !== previous || !feed.lastId) feed.restart();
+  outbox.flush();
   return joined;
 }
 
@@ -199,11 +223,10 @@ messageInput.addEventListener("keydown", (event) => {
   }
 });
 
-composer.addEventListener("submit", async (event) => {
+composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = messageInput.value.trim();
-  const token = sessionStorage.getItem(tokenKey);
-  if (!text || !token) return;
+  if (!text || !sessionStorage.getItem(tokenKey)) return;
   if (limits && [...text].length > limits.messageMaxLength) {
     say(`A message is at most ${limits.messageMaxLength} characters.`);
     return;
@@ -211,29 +234,18 @@ composer.addEventListener("submit", async (event) => {
   // Cleared at once so the next message can be typed while this one is on its way.
   messageInput.value = "";
   updateRemaining();
-  try {
-    await api.post(text, token);
-    say("");
-  } catch (error) {
-    // Refused: give the text back, unless something new has been typed since.
-    if (!messageInput.value) messageInput.value = text;
-    updateRemaining();
-    say(describeSendError(error));
-  }
+  say("");
+  outbox.add(text);
   messageInput.focus();
 });
 
-/** @param {unknown} error */
-function describeSendError(error) {
-  if (!(error instanceof ApiError)) return String(error);
+/** Why a message waits to be sent again by itself. @param {ApiError} error */
+function describeDelay(error) {
+  if (error.status === 0) return "You are offline; your messages will be sent when the connection is back.";
   if (error.status === 429) {
-    return `Slow down: ${error.message}${error.retryAfter ? ` Try again in ${error.retryAfter} s.` : ""}`;
+    return `Slow down: ${error.message}${error.retryAfter ? ` Sending again in ${error.retryAfter} s.` : ""}`;
   }
-  if (error.status === 401 || error.status === 409) {
-    showJoinForm();
-    return `${error.message}`;
-  }
-  return error.message;
+  return "The server is not answering; your messages will be sent when it is back.";
 }
 
 element("share").addEventListener("click", async () => {
@@ -271,6 +283,9 @@ document.addEventListener("visibilitychange", () => {
     updateTitle();
   }
 });
+
+window.addEventListener("online", () => outbox.flush());
+messages.showPending(outbox.pending, outbox);
 
 feed.open();
 const remembered = localStorage.getItem(NAME_KEY);

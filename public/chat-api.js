@@ -39,10 +39,11 @@ export class ChatApi {
   /**
    * @param {string} msg
    * @param {string} token
+   * @param {string} key the same for every try of one message, so that it is posted once
    * @returns {Promise<{ id: number }>}
    */
-  post(msg, token) {
-    return this.#send("POST", "/messages", { msg }, token);
+  post(msg, token, key) {
+    return this.#send("POST", "/messages", { msg, key }, token);
   }
 
   /**

@@ -1,13 +1,18 @@
 // @ts-check
 /**
- * The conversation: messages appended in order, notices shown quietly, and the view kept at
- * the bottom unless the reader has scrolled up. Everything a user typed is set as text, with
+ * The conversation: messages appended in order, notices shown quietly, the reader's own
+ * messages not yet acknowledged kept last, and the view kept at the bottom unless the reader
+ * has scrolled up. Everything a user typed is set as text, with
  * its web addresses as links.
  */
 
 import { appendLinkified } from "./linkify.js";
 
-/** @typedef {import("./event-feed.js").ChatEvent} ChatEvent */
+/**
+ * @typedef {import("./event-feed.js").ChatEvent} ChatEvent
+ * @typedef {import("./outbox.js").Pending} Pending
+ * @typedef {{ retry: (key: string) => void, discard: (key: string) => void }} PendingActions
+ */
 
 const NEAR_BOTTOM_PX = 48;
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -58,9 +63,33 @@ export class MessageList {
       text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;
       item.append(text, time);
     }
-    this.list.append(item);
+    this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
+    this.list.insertBefore(item, this.list.querySelector("li.pending"));
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
+  }
+
+  /**
+   * Shows the reader's messages still waiting to be acknowledged, after everything else.
+   * @param {readonly Pending[]} pending
+   * @param {PendingActions} actions
+   */
+  showPending(pending, actions) {
+    for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) item.remove();
+    for (const { key, text, failed } of pending) this.list.append(pendingItem(key, text, failed, actions));
+    this.scrollToEnd();
+  }
+
+  /**
+   * A waiting message was acknowledged as event `id`: it leaves once that event is shown.
+   * @param {string} key
+   * @param {number} id
+   */
+  settle(key, id) {
+    const item = this.list.querySelector(`li.pending[data-key="${key}"]`);
+    if (!(item instanceof HTMLElement)) return;
+    if (this.list.querySelector(`li[data-id="${id}"]`)) item.remove();
+    else item.dataset.awaiting = String(id);
   }
 
   /** @param {string} text */
@@ -68,7 +97,7 @@ export class MessageList {
     const item = document.createElement("li");
     item.className = "notice-line";
     item.textContent = text;
-    this.list.append(item);
+    this.list.insertBefore(item, this.list.querySelector("li.pending"));
   }
 
   scrollToEnd() {
@@ -79,4 +108,35 @@ export class MessageList {
   #nearBottom() {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < NEAR_BOTTOM_PX;
   }
+}
+
+/**
+ * @param {string} key
+ * @param {string} text
+ * @param {string | undefined} failed why it was refused, if it was
+ * @param {PendingActions} actions
+ */
+function pendingItem(key, text, failed, actions) {
+  const item = document.createElement("li");
+  item.className = "message own pending";
+  item.dataset.key = key;
+  const status = document.createElement("span");
+  status.className = failed === undefined ? "status" : "status failed";
+  status.textContent = failed === undefined ? "Sending…" : `Not sent: ${failed}`;
+  const body = document.createElement("p");
+  body.className = "text";
+  body.textContent = text;
+  item.append(status, body);
+  if (failed !== undefined) {
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.textContent = "Retry";
+    retry.addEventListener("click", () => actions.retry(key));
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.textContent = "Discard";
+    discard.addEventListener("click", () => actions.discard(key));
+    item.append(retry, discard);
+  }
+  return item;
 }

@@ -13,7 +13,7 @@ import {
   presentedToken,
   sessionCookie,
 } from "./session-token";
-import { parseDisplayName, parseEventId, parseMessageText } from "./validate";
+import { parseDisplayName, parseEventId, parseMessageKey, parseMessageText } from "./validate";
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
   return env.CHAT_ROOM.getByName(name);
@@ -105,8 +105,11 @@ export async function postMessage(request: Request, env: Env, roomName: string):
   const fields = await readFields(request);
   const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
   const name = claimedName(stringField(fields, "name"));
-  const posted = unwrap(await room(env, roomName).post({ token, msg, name }));
-  return json({ id: posted.id }, 201);
+  const rawKey = stringField(fields, "key");
+  const key = rawKey === undefined ? undefined : parseMessageKey(rawKey);
+  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key }));
+  // A message sent again under its key was not posted again: 200 with the id it already had.
+  return json({ id: posted.id }, posted.repeated ? 200 : 201);
 }
 
 /** `POST /typing`: tell everyone the joined participant is typing; `name`, if sent, must be theirs. */

@@ -9,8 +9,9 @@ import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
 import type { Joined, OnlineUser, RoomStats } from "./room-answers";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
+import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
-import { encodeComment, encodeMessage } from "./sse";
+import { encodeMessage } from "./sse";
 import type { SubscriberStream } from "./subscriber-stream";
 import { Subscribers } from "./subscribers";
 import { newToken } from "./token";
@@ -27,13 +28,13 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
   readonly #log: EventLog;
   readonly #sessions: SessionStore;
+  readonly #sentKeys: SentKeys;
   readonly #subscribers: Subscribers;
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
   readonly #joinLimiter: RateLimiter;
   readonly #typingLimiter: RateLimiter;
   readonly #catchUp: CatchUp;
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,9 +42,11 @@ export class ChatRoom extends DurableObject<Env> {
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
     this.#catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
+    this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
+      this.#config.heartbeatMs,
       (afterId) => this.#catchUp.page(afterId),
       (stream) => this.#streamClosed(stream),
     );
@@ -104,7 +107,6 @@ export class ChatRoom extends DurableObject<Env> {
       pendingToken,
       client,
     });
-    this.#ensureHeartbeat();
     if (session) this.#streamOpened(session);
     return pendingToken !== undefined && pendingToken !== presentedPending
       ? { ok: true, stream, newPendingToken: pendingToken }
@@ -125,7 +127,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (holder && holder.token !== current?.token) {
       return fail(409, "name_taken", `Someone in this room is already called ${holder.name}; pick another name.`);
     }
-    this.#sessions.expire(now - this.#config.sessionTtlMs);
+    this.#expireSessions(now);
 
     if (current) {
       const renamed = current.name !== request.name;
@@ -156,6 +158,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     this.#sessions.delete(session.token);
+    this.#sentKeys.forgetSession(session.token);
     this.#rateLimiter.forget(session.token);
     this.#typingLimiter.forget(session.token);
     this.#presence.forget(session.token);
@@ -164,11 +167,21 @@ export class ChatRoom extends DurableObject<Env> {
     return { ok: true, name: session.name };
   }
 
-  /** Posts a message as the session's participant and returns the event id it got. */
-  post(request: { token: string; msg: string; name?: string }): Result<{ id: number }> {
+  /**
+   * Posts a message as the session's participant and returns the event id it got. A message sent
+   * again under a `key` the session already used is not posted: the answer is the first one's id.
+   */
+  post(request: {
+    token: string;
+    msg: string;
+    name?: string;
+    key?: string;
+  }): Result<{ id: number; repeated: boolean }> {
     const authorized = this.#authorize(request.token, request.name);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
+    const earlier = request.key === undefined ? undefined : this.#sentKeys.find(session.token, request.key);
+    if (earlier !== undefined) return { ok: true, id: earlier, repeated: true };
     const now = Date.now();
     const holder = session.online ? undefined : this.#sessions.onlineByName(session.name);
     if (holder) {
@@ -181,7 +194,9 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sessions.save({ ...session, online: true, seenAt: now });
     if (!session.online) this.#publish(joinEvent(session.name, now));
     this.#presence.seen(session.token, now);
-    return { ok: true, id: this.#publish(messageEvent(session.name, request.msg, now)) };
+    const id = this.#publish(messageEvent(session.name, request.msg, now));
+    if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
+    return { ok: true, id, repeated: false };
   }
 
   /**
@@ -229,8 +244,13 @@ export class ChatRoom extends DurableObject<Env> {
       this.#typingLimiter.forget(session.token);
       this.#publish(leaveEvent(session.name, now));
     }
-    this.#sessions.expire(now - this.#config.sessionTtlMs);
+    this.#expireSessions(now);
     this.#presence.schedule(this.#sessions.online());
+  }
+
+  /** Ends the sessions idle past their time to live, and what was kept for them. */
+  #expireSessions(now: number): void {
+    if (this.#sessions.expire(now - this.#config.sessionTtlMs) > 0) this.#sentKeys.forgetEndedSessions();
   }
 
   #authorize(token: string, name: string | undefined): Result<{ session: Session }> {
@@ -263,24 +283,11 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #streamClosed(stream: SubscriberStream): void {
-    if (this.#subscribers.size === 0) this.#stopHeartbeat();
     if (stream.token === undefined || this.#subscribers.countOwnedBy(stream.token) > 0) return;
     const session = this.#sessions.get(stream.token);
     if (!session) return;
     const now = Date.now();
     this.#sessions.save({ ...session, streaming: false, seenAt: now });
     if (session.online) this.#presence.seen(session.token, now);
-  }
-
-  #ensureHeartbeat(): void {
-    if (this.#heartbeat !== undefined) return;
-    const beat = encoder.encode(encodeComment("heartbeat"));
-    this.#heartbeat = setInterval(() => this.#subscribers.touchAll(beat), this.#config.heartbeatMs);
-  }
-
-  #stopHeartbeat(): void {
-    if (this.#heartbeat === undefined) return;
-    clearInterval(this.#heartbeat);
-    this.#heartbeat = undefined;
   }
 }

@@ -17,6 +17,7 @@ export interface RoomConfig {
   maxRoomBacklogBytes: number;
   sessionTtlMs: number;
   typingIntervalMs: number;
+  keysPerSession: number;
 }
 
 /** The limits a page checks its input against before sending it, sent in every stream's greeting. */
@@ -76,6 +77,7 @@ function parseConfig(env: Env): RoomConfig {
     maxRoomBacklogBytes: whole(env, "MAX_ROOM_BACKLOG_BYTES", 1024),
     sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
     typingIntervalMs: seconds(env, "TYPING_INTERVAL_SECONDS"),
+    keysPerSession: whole(env, "MESSAGE_KEYS_PER_SESSION", 1),
   };
 }
 

@@ -108,9 +108,9 @@ export class SessionStore {
     this.#sql.exec("DELETE FROM sessions WHERE token = ?", token);
   }
 
-  /** Forgets offline sessions not seen since `cutoff`, so their tokens stop working. */
-  expire(cutoff: number): void {
-    this.#sql.exec("DELETE FROM sessions WHERE online = 0 AND seen_at < ?", cutoff);
+  /** Forgets offline sessions not seen since `cutoff`, so their tokens stop working; returns how many. */
+  expire(cutoff: number): number {
+    return this.#sql.exec("DELETE FROM sessions WHERE online = 0 AND seen_at < ?", cutoff).rowsWritten;
   }
 
   #remember(session: Session): void {

@@ -1,5 +1,8 @@
 import { BacklogBudget } from "./backlog-budget";
+import { encodeComment } from "./sse";
 import { type HistoryPager, type StreamOwner, SubscriberStream } from "./subscriber-stream";
+
+const HEARTBEAT = new TextEncoder().encode(encodeComment("heartbeat"));
 
 /**
  * Every open event stream of a room, indexed by session, pending token and address, so that
@@ -23,21 +26,27 @@ export class Subscribers {
   readonly #budget: BacklogBudget;
   readonly #history: HistoryPager;
   readonly #onRemoved: (stream: SubscriberStream) => void;
+  readonly #heartbeatMs: number;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   /**
    * @param maxBacklogBytes what one reader may have waiting before it is cut off
    * @param maxRoomBacklogBytes what all readers together may have held back: past it, the
    *   reader whose frame would go over is cut off, so many slow readers cannot exhaust memory
+   * @param heartbeatMs how often every stream gets a comment while any is open: a failed write
+   *   is what finds a reader that went away unannounced
    * @param onRemoved called once for each stream that closes or is cut off
    */
   constructor(
     maxBacklogBytes: number,
     maxRoomBacklogBytes: number,
+    heartbeatMs: number,
     history: HistoryPager,
     onRemoved: (stream: SubscriberStream) => void,
   ) {
     this.#maxBacklogBytes = maxBacklogBytes;
     this.#budget = new BacklogBudget(maxRoomBacklogBytes);
+    this.#heartbeatMs = heartbeatMs;
     this.#history = history;
     this.#onRemoved = onRemoved;
   }
@@ -61,6 +70,7 @@ export class Subscribers {
     if (stream.token !== undefined) addTo(this.#byToken, stream.token, stream);
     if (stream.pendingToken !== undefined) addTo(this.#byPendingToken, stream.pendingToken, stream);
     if (stream.client !== undefined) bump(this.#fromClient, stream.client, 1);
+    this.#heartbeat ??= setInterval(() => this.touchAll(HEARTBEAT), this.#heartbeatMs);
     if (stream.enqueue(greeting)) {
       void stream.replay(this.#history, afterId, () => this.#live.add(stream));
     }
@@ -128,6 +138,10 @@ export class Subscribers {
     if (stream.token !== undefined) removeFrom(this.#byToken, stream.token, stream);
     if (stream.pendingToken !== undefined) removeFrom(this.#byPendingToken, stream.pendingToken, stream);
     if (stream.client !== undefined) bump(this.#fromClient, stream.client, -1);
+    if (this.#all.size === 0 && this.#heartbeat !== undefined) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    }
     try {
       this.#onRemoved(stream);
     } catch (error) {

@@ -78,3 +78,13 @@ function checkedText(raw: string, what: string): string {
   if (!raw.isWellFormed()) throw refuse(400, `invalid_${what}`, `The ${what} is not well-formed Unicode text.`);
   return raw;
 }
+
+const MESSAGE_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A key a client gave a message so that sending it again never posts it twice: 8–64 of `A-Z a-z 0-9 - _`. */
+export function parseMessageKey(raw: string): string {
+  if (!MESSAGE_KEY.test(raw)) {
+    throw refuse(400, "invalid_key", "A message key is 8 to 64 characters of letters, digits, '-' and '_'.");
+  }
+  return raw;
+}

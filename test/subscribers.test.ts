@@ -19,6 +19,8 @@ function history(count: number, size: number, perPage: number): HistoryPager {
 
 const noHistory = history(0, 0, 1);
 const ROOM_BUDGET = 1 << 20;
+// Longer than any test: these tests send heartbeats themselves, with touchAll.
+const HEARTBEAT_MS = 3_600_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 /** Reads until `until` has arrived, returning all the text read. */
@@ -43,7 +45,7 @@ async function openLive(subscribers: Subscribers, owner: StreamOwner = anonymous
 
 describe("subscribers", () => {
   it("replay a history a page at a time, only as the reader takes it", async () => {
-    const subscribers = new Subscribers(1000, ROOM_BUDGET, history(50, 100, 5), () => undefined);
+    const subscribers = new Subscribers(1000, ROOM_BUDGET, HEARTBEAT_MS, history(50, 100, 5), () => undefined);
     const reader = subscribers.open(greeting, 0, anonymous).getReader();
     await tick();
     // Nothing has been read: the replay waits, with no more than the greeting queued.
@@ -63,7 +65,7 @@ describe("subscribers", () => {
   });
 
   it("send a frame at once to a reader that is waiting", async () => {
-    const subscribers = new Subscribers(1000, ROOM_BUDGET, noHistory, () => undefined);
+    const subscribers = new Subscribers(1000, ROOM_BUDGET, HEARTBEAT_MS, noHistory, () => undefined);
     const { reader, next } = await openLive(subscribers);
     subscribers.broadcast(encoder.encode("data: one\n\n"));
     expect(decoder.decode((await next).value)).toBe("data: one\n\n");
@@ -71,7 +73,7 @@ describe("subscribers", () => {
   });
 
   it("coalesce the frames for a busy reader into one chunk, in order", async () => {
-    const subscribers = new Subscribers(10_000, ROOM_BUDGET, noHistory, () => undefined);
+    const subscribers = new Subscribers(10_000, ROOM_BUDGET, HEARTBEAT_MS, noHistory, () => undefined);
     const { reader, next } = await openLive(subscribers);
     subscribers.broadcast(encoder.encode("data: 1\n\n")); // taken by the waiting read
     subscribers.broadcast(encoder.encode("data: 2\n\n")); // queued
@@ -85,7 +87,7 @@ describe("subscribers", () => {
   });
 
   it("do not cut off a reader that is slowly taking its replay when a heartbeat comes", async () => {
-    const subscribers = new Subscribers(100, ROOM_BUDGET, history(50, 100, 5), () => undefined);
+    const subscribers = new Subscribers(100, ROOM_BUDGET, HEARTBEAT_MS, history(50, 100, 5), () => undefined);
     const stream = subscribers.open(greeting, 0, anonymous);
     await tick();
     subscribers.touchAll(encoder.encode(`: ${"x".repeat(200)}\n\n`));
@@ -95,7 +97,9 @@ describe("subscribers", () => {
 
   it("cut off a reader whose backlog passes the bound, and tell who it was", async () => {
     const removed: StreamOwner[] = [];
-    const subscribers = new Subscribers(1000, ROOM_BUDGET, noHistory, (subscriber) => removed.push(subscriber));
+    const subscribers = new Subscribers(1000, ROOM_BUDGET, HEARTBEAT_MS, noHistory, (subscriber) =>
+      removed.push(subscriber),
+    );
     const { reader, next } = await openLive(subscribers, { token: "t", pendingToken: undefined });
     subscribers.broadcast(encoder.encode("x".repeat(100))); // taken by the waiting read
     for (let i = 0; i < 10; i++) subscribers.broadcast(encoder.encode("x".repeat(100)));
@@ -109,7 +113,7 @@ describe("subscribers", () => {
   });
 
   it("cut off the reader that would take the room past its budget, and only that one", async () => {
-    const subscribers = new Subscribers(1000, 1500, noHistory, () => undefined);
+    const subscribers = new Subscribers(1000, 1500, HEARTBEAT_MS, noHistory, () => undefined);
     const a = await openLive(subscribers);
     const b = await openLive(subscribers);
     subscribers.broadcast(encoder.encode("x".repeat(100))); // taken by both waiting reads
@@ -125,7 +129,7 @@ describe("subscribers", () => {
   });
 
   it("drop a stream whose reader has gone", async () => {
-    const subscribers = new Subscribers(1000, ROOM_BUDGET, noHistory, () => undefined);
+    const subscribers = new Subscribers(1000, ROOM_BUDGET, HEARTBEAT_MS, noHistory, () => undefined);
     const { reader } = await openLive(subscribers);
     await reader.cancel();
     subscribers.touchAll(encoder.encode(": ping\n\n"));
@@ -133,7 +137,7 @@ describe("subscribers", () => {
   });
 
   it("hand anonymous streams to the session that adopts their pending token", async () => {
-    const subscribers = new Subscribers(1000, ROOM_BUDGET, noHistory, () => undefined);
+    const subscribers = new Subscribers(1000, ROOM_BUDGET, HEARTBEAT_MS, noHistory, () => undefined);
     const streams = [1, 2].map(() => subscribers.open(greeting, 0, { token: undefined, pendingToken: "p" }));
     expect(subscribers.adopt("p", "session")).toBe(2);
     expect(subscribers.countOwnedBy("session")).toBe(2);

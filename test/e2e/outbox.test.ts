@@ -1,0 +1,110 @@
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { startWranglerDev } from "../support/node/wrangler-dev";
+import { seriousViolations } from "./axe";
+import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+
+let server: LocalServer;
+let browser: Browser;
+const people: Person[] = [];
+let counter = 0;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWranglerDev({ vars: { RECONNECT_DELAY_MS: "500" } }), launchBrowser()]);
+});
+
+afterEach(async () => {
+  for (const person of people.splice(0)) {
+    // Requests that failed on purpose are logged by Chromium; nothing else may be.
+    expect(person.errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|status of 400/.test(error))).toEqual(
+      [],
+    );
+    await person.context.close();
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function twoPeople(): Promise<[Person, Person]> {
+  counter += 1;
+  const here = `outbox-${counter}-${Date.now().toString(36)}`;
+  const alice = await newPerson(browser, server.url);
+  const bob = await newPerson(browser, server.url);
+  people.push(alice, bob);
+  await joinRoom(alice, here, "alice");
+  await joinRoom(bob, here, "bob");
+  return [alice, bob];
+}
+
+const pending = (person: Person) => person.page.locator("#messages li.pending");
+
+describe("the page's outbox", () => {
+  it("sends what was written offline once the page is back online: each once, in order, for both", async () => {
+    const [alice, bob] = await twoPeople();
+    await alice.context.setOffline(true);
+    for (const text of ["one", "two", "three"]) await send(alice, text);
+    await expect
+      .poll(() => pending(alice).locator(".status").allTextContents())
+      .toEqual(["Sending…", "Sending…", "Sending…"]);
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    await expect.poll(() => alice.page.locator("#notice").textContent()).toMatch(/offline/);
+    await alice.context.setOffline(false);
+    await expect.poll(() => pending(alice).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => shownMessages(bob.page)).toEqual(["one", "two", "three"]);
+    expect(await shownMessages(alice.page)).toEqual(["one", "two", "three"]);
+  });
+
+  it("posts once a message whose answer was lost, though it is sent again", async () => {
+    const [alice, bob] = await twoPeople();
+    let lost = false;
+    await alice.page.route("**/messages", async (route) => {
+      if (lost) return route.continue();
+      // The server gets the message and answers, but the answer never reaches the page.
+      lost = true;
+      await route.fetch();
+      await route.abort("failed");
+    });
+    await send(alice, "only once");
+    await expect.poll(() => pending(alice).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => shownMessages(bob.page)).toEqual(["only once"]);
+    expect(await shownMessages(alice.page)).toEqual(["only once"]);
+    expect(lost).toBe(true);
+  });
+
+  it("keeps an unsent message through a reload of the tab and sends it", async () => {
+    const [alice, bob] = await twoPeople();
+    await alice.page.route("**/messages", (route) => route.abort("failed"));
+    await send(alice, "survives the reload");
+    await expect.poll(() => pending(alice).count()).toBe(1);
+    await alice.page.reload();
+    // Still waiting after the reload, until the network lets it through.
+    await expect.poll(() => pending(alice).locator(".text").allTextContents()).toEqual(["survives the reload"]);
+    await alice.page.unroute("**/messages");
+    await expect.poll(() => pending(alice).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => shownMessages(bob.page)).toEqual(["survives the reload"]);
+    expect(await shownMessages(alice.page)).toEqual(["survives the reload"]);
+  });
+
+  it("says 'not sent' for a refusal that waiting cannot mend, and retries or discards it on request", async () => {
+    const [alice, bob] = await twoPeople();
+    // Text-direction overrides are refused by the server (400), whatever the wait.
+    await send(alice, "bad \u202e text");
+    await expect.poll(() => pending(alice).locator(".status").textContent()).toMatch(/^Not sent: /);
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    await send(alice, "fine");
+    await expect.poll(() => shownMessages(bob.page)).toEqual(["fine"]);
+    // Retrying is refused again; discarding removes it for good, across a reload too.
+    await pending(alice).getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => pending(alice).locator(".status").textContent()).toMatch(/^Not sent: /);
+    await pending(alice).getByRole("button", { name: "Discard" }).click();
+    expect(await pending(alice).count()).toBe(0);
+    await alice.page.reload();
+    await alice.page.locator("#connection[data-state=live]").waitFor();
+    await expect.poll(() => shownMessages(alice.page)).toEqual(["fine"]);
+    expect(await shownMessages(bob.page)).toEqual(["fine"]);
+  });
+});
