@@ -7,7 +7,7 @@
  */
 
 /**
- * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number }} ChatEvent
+ * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string }} ChatEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
  * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number }} RoomLimits
  * @typedef {{

@@ -19,6 +19,11 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute:
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
 export class MessageList {
+  /** Keys of the reader's messages waiting to be acknowledged. */
+  #waiting = new Set(/** @type {string[]} */ ([]));
+  /** Of those, the ones whose event has already been shown. */
+  #arrived = new Set(/** @type {string[]} */ ([]));
+
   /**
    * @param {HTMLOListElement} list
    * @param {HTMLButtonElement} newMessagesButton shown while unread messages sit below the view
@@ -63,7 +68,12 @@ export class MessageList {
       text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;
       item.append(text, time);
     }
+    // The reader's own message, waiting below: it is shown now, in its place.
     this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
+    if (event.key !== undefined && this.#waiting.has(event.key)) {
+      this.#arrived.add(event.key);
+      this.list.querySelector(`li.pending[data-key="${CSS.escape(event.key)}"]`)?.remove();
+    }
     this.list.insertBefore(item, this.list.querySelector("li.pending"));
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
@@ -76,7 +86,11 @@ export class MessageList {
    */
   showPending(pending, actions) {
     for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) item.remove();
-    for (const { key, text, failed } of pending) this.list.append(pendingItem(key, text, failed, actions));
+    this.#waiting = new Set(pending.map((item) => item.key));
+    for (const key of this.#arrived) if (!this.#waiting.has(key)) this.#arrived.delete(key);
+    for (const { key, text, failed } of pending) {
+      if (!this.#arrived.has(key)) this.list.append(pendingItem(key, text, failed, actions));
+    }
     this.scrollToEnd();
   }
 

@@ -13,10 +13,17 @@ export interface ChatEvent {
   user: string;
   /** Server time in milliseconds since the epoch. */
   at: number;
+  /**
+   * The key the sender's page gave a message, so that it knows its own send when it arrives.
+   * Keys only count within the sender's session, so showing one to others gives them nothing.
+   */
+  key?: string;
 }
 
-export function messageEvent(user: string, msg: string, at: number): ChatEvent {
-  return { name: user, msg, kind: "message", user, at };
+export function messageEvent(user: string, msg: string, at: number, key?: string): ChatEvent {
+  return key === undefined
+    ? { name: user, msg, kind: "message", user, at }
+    : { name: user, msg, kind: "message", user, at, key };
 }
 
 export function joinEvent(user: string, at: number): ChatEvent {

@@ -194,7 +194,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sessions.save({ ...session, online: true, seenAt: now });
     if (!session.online) this.#publish(joinEvent(session.name, now));
     this.#presence.seen(session.token, now);
-    const id = this.#publish(messageEvent(session.name, request.msg, now));
+    const id = this.#publish(messageEvent(session.name, request.msg, now, request.key));
     if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
     return { ok: true, id, repeated: false };
   }

@@ -39,6 +39,10 @@ describe("a message sent again under its key", () => {
     expect(await sentId(await send(alice, "hello again", "key-00000001"), 200)).toBe(first);
     expect(await storedMessages(room)).toEqual(["hello"]);
     expect((await env.CHAT_ROOM.getByName(room).stats()).lastEventId).toBe(first);
+    // The event carries the key, so the sender's page knows its own send when it arrives.
+    const { reader } = await openStream(room, { lastEventId: first - 1 });
+    expect((await reader.nextChat()).data).toMatchObject({ msg: "hello", key: "key-00000001" });
+    await reader.cancel();
   });
 
   it("is told apart per session: another participant's same key is a new message", async () => {
