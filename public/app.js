@@ -95,6 +95,9 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     typingIndicator.setInterval(received.typingIntervalMs);
     updateRemaining();
   },
+  onTrouble(message) {
+    say(message);
+  },
   onGap() {
     messages.addNotice("Some earlier messages are no longer available.");
   },

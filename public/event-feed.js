@@ -1,15 +1,20 @@
 // @ts-check
+import { SseParser } from "./sse-parser.js";
+
 /**
- * The room's event stream, kept open. EventSource reconnects by itself after a dropped
- * connection and sends Last-Event-ID; when the server refuses a reconnect outright the browser
- * gives up, so the feed opens a new EventSource that names the last id in the query string.
- * Events are passed on once each, in id order.
+ * The room's event stream, kept open. It is read with `fetch` rather than EventSource, so that
+ * the session travels in an Authorization header (never in a URL a log might keep) and a refusal
+ * is seen with its status and reason: an expired session is renewed, a full room is said to be
+ * full. Like EventSource it resumes with Last-Event-ID, waits the `retry:` the server asks for,
+ * and backs off while the server cannot be reached; unlike it, it also reconnects when the
+ * stream falls silent for longer than the server's heartbeats allow. Events are passed on once
+ * each, in id order.
  */
 
 /**
  * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string }} ChatEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
- * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number }} RoomLimits
+ * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number }} RoomLimits
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent) => void,
  *   onPresence: (names: string[]) => void,
@@ -18,15 +23,17 @@
  *   onGap: () => void,
  *   onState: (state: FeedState) => void,
  *   onRefused: () => Promise<void>,
+ *   onTrouble: (message: string) => void,
  * }} FeedHandlers
  */
 
-const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
+/** Silence, in heartbeats, after which the stream is taken for dead. */
+const SILENT_HEARTBEATS = 2.5;
 
 export class EventFeed {
-  /** @type {EventSource | undefined} */
-  #source;
+  /** @type {AbortController | undefined} */
+  #connection;
   #lastId = 0;
   /**
    * Where the stream has got to: the last event's id, or the position its first (presence)
@@ -34,9 +41,15 @@ export class EventFeed {
    * @type {number | undefined}
    */
   #position;
-  #retryMs = RETRY_MIN_MS;
+  /** The reconnection time the server asked for with `retry:`. */
+  #baseRetryMs = 1000;
+  #retryMs = 1000;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
+  /** @type {number | undefined} */
+  #heartbeatMs;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #silenceTimer;
   #closed = false;
 
   /**
@@ -56,7 +69,7 @@ export class EventFeed {
 
   open() {
     this.#closed = false;
-    this.#connect(this.#lastId === 0 ? "connecting" : "reconnecting");
+    void this.#connect(this.#lastId === 0 ? "connecting" : "reconnecting");
   }
 
   /** Reconnects now, e.g. after joining, so the stream counts for the new participant. */
@@ -68,8 +81,102 @@ export class EventFeed {
   close() {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
-    this.#source?.close();
-    this.#source = undefined;
+    clearTimeout(this.#silenceTimer);
+    this.#connection?.abort();
+    this.#connection = undefined;
+  }
+
+  /** @param {FeedState} state */
+  async #connect(state) {
+    this.handlers.onState(state);
+    this.#connection?.abort();
+    const connection = new AbortController();
+    this.#connection = connection;
+    /** @type {Record<string, string>} */
+    const headers = { Accept: "text/event-stream" };
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (this.#position !== undefined) headers["Last-Event-ID"] = String(this.#position);
+    try {
+      const response = await fetch(`${this.base}/stream`, {
+        headers,
+        signal: connection.signal,
+        credentials: "omit",
+        cache: "no-store",
+      });
+      if (!response.ok || !response.body) {
+        await this.#refused(response, connection);
+        return;
+      }
+      this.#retryMs = this.#baseRetryMs;
+      this.handlers.onState("live");
+      await this.#read(response.body, connection);
+    } catch {
+      // The network failed, the stream broke or fell silent, or it was closed on purpose.
+    }
+    if (connection !== this.#connection || this.#closed) return;
+    this.#reconnectIn(this.#retryMs);
+    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+  }
+
+  /**
+   * @param {ReadableStream<Uint8Array>} body
+   * @param {AbortController} connection
+   */
+  async #read(body, connection) {
+    const parser = new SseParser(
+      (event) => this.#dispatch(event),
+      (ms) => {
+        this.#baseRetryMs = ms;
+        this.#retryMs = ms;
+      },
+    );
+    const decoder = new TextDecoder();
+    const reader = body.getReader();
+    connection.signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined));
+    for (;;) {
+      this.#expectWithinHeartbeats(connection);
+      const { done, value } = await reader.read();
+      if (done) return;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  }
+
+  /** @param {AbortController} connection */
+  #expectWithinHeartbeats(connection) {
+    clearTimeout(this.#silenceTimer);
+    if (this.#heartbeatMs === undefined) return;
+    this.#silenceTimer = setTimeout(() => connection.abort(), this.#heartbeatMs * SILENT_HEARTBEATS);
+  }
+
+  /**
+   * The server refused the stream: say why, renew the session if that was the reason, and try
+   * again after the time it gave, or backing off.
+   * @param {Response} response
+   * @param {AbortController} connection
+   */
+  async #refused(response, connection) {
+    const body = await response.json().catch(() => ({}));
+    const retryAfterMs = (Number(response.headers.get("Retry-After")) || 0) * 1000;
+    this.handlers.onState("reconnecting");
+    if (response.status === 401) {
+      // The session expired or ended: let the page join again, then reconnect with it.
+      await this.handlers.onRefused().catch(() => undefined);
+    } else {
+      this.handlers.onTrouble(body.message ?? `The server answered ${response.status}.`);
+    }
+    // Joining again may have reconnected already.
+    if (this.#closed || connection !== this.#connection) return;
+    this.#reconnectIn(Math.max(retryAfterMs, this.#retryMs));
+    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+  }
+
+  /** @param {number} delayMs */
+  #reconnectIn(delayMs) {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#closed) void this.#connect("reconnecting");
+    }, delayMs);
   }
 
   /** @param {number} id */
@@ -77,56 +184,33 @@ export class EventFeed {
     if (this.#position === undefined || id > this.#position) this.#position = id;
   }
 
-  /** @param {FeedState} state */
-  #connect(state) {
-    this.handlers.onState(state);
-    const url = new URL(`${this.base}/stream`, location.href);
-    const token = this.token();
-    if (token) url.searchParams.set("token", token);
-    if (this.#position !== undefined) url.searchParams.set("lastEventId", String(this.#position));
-    const source = new EventSource(url);
-    this.#source = source;
-
-    source.onopen = () => {
-      this.#retryMs = RETRY_MIN_MS;
-      this.handlers.onState("live");
-    };
-    source.onmessage = (message) => {
-      const id = Number(message.lastEventId);
-      if (!Number.isSafeInteger(id) || id <= this.#lastId) return;
-      this.#lastId = id;
-      this.#advance(id);
-      this.handlers.onEvent(id, JSON.parse(message.data));
-    };
-    source.addEventListener("presence", (event) => {
-      const message = /** @type {MessageEvent} */ (event);
-      const position = Number(message.lastEventId);
-      if (message.lastEventId !== "" && Number.isSafeInteger(position)) this.#advance(position);
-      const { users } = JSON.parse(message.data);
-      this.handlers.onPresence(users.map((/** @type {{ name: string }} */ user) => user.name));
-    });
-    source.addEventListener("gap", () => this.handlers.onGap());
-    source.addEventListener("typing", (event) => {
-      this.handlers.onTyping(JSON.parse(/** @type {MessageEvent} */ (event).data).user);
-    });
-    source.addEventListener("limits", (event) => {
-      this.handlers.onLimits(JSON.parse(/** @type {MessageEvent} */ (event).data));
-    });
-    source.onerror = () => {
-      if (this.#closed || source !== this.#source) return;
-      if (source.readyState === EventSource.CONNECTING) {
-        this.handlers.onState("reconnecting");
+  /** @param {import("./sse-parser.js").SseEvent} event */
+  #dispatch(event) {
+    const data = JSON.parse(event.data);
+    switch (event.type) {
+      case "message": {
+        const id = Number(event.id);
+        if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
+        this.#lastId = id;
+        this.#advance(id);
+        this.handlers.onEvent(id, data);
         return;
       }
-      // The browser gave up: the server answered with an error status (an expired session,
-      // a full room). Let the page renew its session, then try again ourselves, backing off.
-      source.close();
-      this.handlers.onState("reconnecting");
-      this.#retryTimer = setTimeout(async () => {
-        await this.handlers.onRefused().catch(() => undefined);
-        if (!this.#closed) this.#connect("reconnecting");
-      }, this.#retryMs);
-      this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
-    };
+      case "presence": {
+        const position = Number(event.id);
+        if (event.id !== undefined && event.id !== "" && Number.isSafeInteger(position)) this.#advance(position);
+        this.handlers.onPresence(data.users.map((/** @type {{ name: string }} */ user) => user.name));
+        return;
+      }
+      case "limits":
+        this.#heartbeatMs = data.heartbeatMs;
+        this.handlers.onLimits(data);
+        return;
+      case "typing":
+        this.handlers.onTyping(data.user);
+        return;
+      case "gap":
+        this.handlers.onGap();
+    }
   }
 }

@@ -20,17 +20,19 @@ export interface RoomConfig {
   keysPerSession: number;
 }
 
-/** The limits a page checks its input against before sending it, sent in every stream's greeting. */
+/** The limits and timings a page works with, sent in every stream's greeting. */
 export interface ClientLimits {
   nameMaxLength: number;
   messageMaxLength: number;
   /** Least time between two typing signals of one participant. */
   typingIntervalMs: number;
+  /** Time between heartbeats: a stream silent for much longer is dead. */
+  heartbeatMs: number;
 }
 
 export function clientLimits(config: RoomConfig): ClientLimits {
-  const { nameMaxLength, messageMaxLength, typingIntervalMs } = config;
-  return { nameMaxLength, messageMaxLength, typingIntervalMs };
+  const { nameMaxLength, messageMaxLength, typingIntervalMs, heartbeatMs } = config;
+  return { nameMaxLength, messageMaxLength, typingIntervalMs, heartbeatMs };
 }
 
 /** Largest request body the API reads, in bytes. */

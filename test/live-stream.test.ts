@@ -37,6 +37,7 @@ describe("the event stream", () => {
       nameMaxLength: Number(env.NAME_MAX_LENGTH),
       messageMaxLength: Number(env.MESSAGE_MAX_LENGTH),
       typingIntervalMs: Number(env.TYPING_INTERVAL_SECONDS) * 1000,
+      heartbeatMs: Number(env.HEARTBEAT_SECONDS) * 1000,
     });
     await reader.cancel();
   });
