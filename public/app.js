@@ -281,6 +281,7 @@ leaveButton.addEventListener("click", async () => {
 });
 
 document.addEventListener("visibilitychange", () => {
+  messages.setAway(document.hidden);
   if (!document.hidden) {
     unread = 0;
     updateTitle();

@@ -15,6 +15,10 @@ import { appendLinkified } from "./linkify.js";
  */
 
 const NEAR_BOTTOM_PX = 48;
+/** Messages of one person closer together than this are shown as one group. */
+const GROUP_WITHIN_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
@@ -23,6 +27,12 @@ export class MessageList {
   #waiting = new Set(/** @type {string[]} */ ([]));
   /** Of those, the ones whose event has already been shown. */
   #arrived = new Set(/** @type {string[]} */ ([]));
+  /** The last event shown, which the next is grouped with or separated from. @type {ChatEvent | undefined} */
+  #previous;
+  /** Whether a line was shown since the last event, which the next message does not group across. */
+  #lineSince = false;
+  /** Whether the reader is away from the tab: the first message that arrives meanwhile is marked. */
+  #away = false;
 
   /**
    * @param {HTMLOListElement} list
@@ -48,6 +58,16 @@ export class MessageList {
     item.dataset.id = String(id);
     item.className = event.kind === "message" ? "message" : "notice-line";
     if (own) item.classList.add("own");
+    const previous = this.#previous;
+    this.#previous = event;
+    const newDay = previous === undefined || !sameDay(previous.at, event.at);
+    if (newDay) this.#insert(dayItem(event.at));
+    const firstUnread = this.#away && event.kind === "message" && !own && !this.list.querySelector("li.unread-line");
+    if (firstUnread) this.#insert(lineItem("unread-line", "New since you were away"));
+    // A line between two messages starts a new group.
+    const lineBetween = newDay || firstUnread || this.#lineSince;
+    this.#lineSince = false;
+    if (!lineBetween && previous !== undefined && groups(previous, event)) item.classList.add("grouped");
 
     const time = document.createElement("time");
     const at = new Date(event.at);
@@ -74,7 +94,7 @@ export class MessageList {
       this.#arrived.add(event.key);
       this.list.querySelector(`li.pending[data-key="${CSS.escape(event.key)}"]`)?.remove();
     }
-    this.list.insertBefore(item, this.list.querySelector("li.pending"));
+    this.#insert(item);
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
   }
@@ -108,9 +128,22 @@ export class MessageList {
 
   /** @param {string} text */
   addNotice(text) {
-    const item = document.createElement("li");
-    item.className = "notice-line";
-    item.textContent = text;
+    this.#lineSince = true;
+    this.#insert(lineItem("notice-line", text));
+  }
+
+  /**
+   * The reader left the tab (true) or came back (false). Messages that arrive while away are
+   * marked by a line before the first of them, which stays until the reader leaves again.
+   * @param {boolean} away
+   */
+  setAway(away) {
+    if (away && !this.#away) this.list.querySelector("li.unread-line")?.remove();
+    this.#away = away;
+  }
+
+  /** Adds an item after everything shown, and before the reader's messages still waiting. @param {HTMLElement} item */
+  #insert(item) {
     this.list.insertBefore(item, this.list.querySelector("li.pending"));
   }
 
@@ -152,5 +185,45 @@ function pendingItem(key, text, failed, actions) {
     discard.addEventListener("click", () => actions.discard(key));
     item.append(retry, discard);
   }
+  return item;
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ */
+function sameDay(a, b) {
+  return new Date(a).toDateString() === new Date(b).toDateString();
+}
+
+/**
+ * Whether `event` continues `previous`'s group: the same person, moments later.
+ * @param {ChatEvent} previous
+ * @param {ChatEvent} event
+ */
+function groups(previous, event) {
+  return (
+    event.kind === "message" &&
+    previous.kind === "message" &&
+    previous.user === event.user &&
+    event.at - previous.at < GROUP_WITHIN_MS
+  );
+}
+
+/** The line that starts a day: "Today", "Yesterday", or its date. @param {number} at */
+function dayItem(at) {
+  const now = Date.now();
+  const label = sameDay(at, now) ? "Today" : sameDay(at, now - DAY_MS) ? "Yesterday" : dayFormat.format(at);
+  return lineItem("day", label);
+}
+
+/**
+ * @param {string} className
+ * @param {string} text
+ */
+function lineItem(className, text) {
+  const item = document.createElement("li");
+  item.className = className;
+  item.textContent = text;
   return item;
 }
