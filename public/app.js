@@ -270,6 +270,12 @@ element("new-room").addEventListener("click", () => {
 
 renameButton.addEventListener("click", showJoinForm);
 
+// On a phone the actions are in a menu, which an action closes.
+const roomActions = element("room-actions");
+roomActions.addEventListener("click", (event) => {
+  if (event.target instanceof HTMLButtonElement && roomActions.matches(":popover-open")) roomActions.hidePopover();
+});
+
 leaveButton.addEventListener("click", async () => {
   const token = sessionStorage.getItem(tokenKey);
   if (token) await api.leave(token).catch(() => undefined);

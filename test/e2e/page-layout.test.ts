@@ -52,6 +52,26 @@ describe("the chat page's shape", () => {
     for (const selector of ["#message-input", "#people", "#connection"]) {
       expect(await page.locator(selector).isVisible(), selector).toBe(true);
     }
+    // The header is one line; the room's actions wait behind a menu.
+    const middles = await page.locator("header.bar > :is(h1, p, button)").evaluateAll((items) =>
+      items.map((item) => {
+        const box = item.getBoundingClientRect();
+        return (box.top + box.bottom) / 2;
+      }),
+    );
+    expect(Math.max(...middles) - Math.min(...middles)).toBeLessThan(6);
+    expect(await page.getByRole("button", { name: "Copy room link" }).isVisible()).toBe(false);
+    await page.getByRole("button", { name: "Room menu" }).click();
+    await page.getByRole("button", { name: "Change name" }).click();
+    // An action closes the menu and is carried out.
+    expect(await page.getByRole("button", { name: "Copy room link" }).isVisible()).toBe(false);
+    expect(await page.getByLabel("Your name").isVisible()).toBe(true);
+    // The conversation has most of the screen.
+    const share = await page.evaluate(() => {
+      const list = document.getElementById("messages")?.getBoundingClientRect().height ?? 0;
+      return list / window.innerHeight;
+    });
+    expect(share).toBeGreaterThan(0.6);
     expect(errors).toEqual([]);
     await context.close();
   });
