@@ -1,6 +1,7 @@
 // @ts-check
 import { ApiError, ChatApi } from "./chat-api.js";
 import { EventFeed } from "./event-feed.js";
+import { MentionAlerts } from "./mention-alerts.js";
 import { MessageList } from "./message-list.js";
 import { Outbox } from "./outbox.js";
 import { TypingIndicator } from "./typing-indicator.js";
@@ -25,7 +26,9 @@ const api = new ChatApi(`/r/${room}`);
 const messages = new MessageList(
   /** @type {HTMLOListElement} */ (element("messages")),
   /** @type {HTMLButtonElement} */ (element("new-messages")),
+  () => ({ names: [...online], me: myName }),
 );
+const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (element("mention-alerts")));
 const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
 const nameInput = /** @type {HTMLInputElement} */ (element("name-input"));
 const composer = /** @type {HTMLFormElement} */ (element("composer"));
@@ -65,6 +68,8 @@ let limits;
 /** When this tab last told the room its participant was typing. */
 let typingSignalledAt = 0;
 let unread = 0;
+/** Of the unread messages, those that mention the reader. */
+let unreadMentions = 0;
 
 element("room-name").textContent = room;
 updateTitle();
@@ -76,9 +81,13 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     if (event.kind !== "join") typingIndicator.stopped(event.user);
     renderPeople();
     const own = event.kind === "message" && event.name === myName;
-    messages.add(id, event, own);
+    const mentionsMe = messages.add(id, event, own);
     if (document.hidden && event.kind === "message" && !own) {
       unread += 1;
+      if (mentionsMe) {
+        unreadMentions += 1;
+        mentionAlerts.notify(event.name, event.msg, room);
+      }
       updateTitle();
     }
   },
@@ -132,7 +141,9 @@ function renderPeople() {
 }
 
 function updateTitle() {
-  document.title = `${unread > 0 ? `(${unread}) ` : ""}${room} · Chat`;
+  // "(3 · @1)": three unread, one of which mentions the reader.
+  const mentions = unreadMentions > 0 ? ` · @${unreadMentions}` : "";
+  document.title = `${unread > 0 ? `(${unread}${mentions}) ` : ""}${room} · Chat`;
 }
 
 /** @param {string} text */
@@ -290,6 +301,7 @@ document.addEventListener("visibilitychange", () => {
   messages.setAway(document.hidden);
   if (!document.hidden) {
     unread = 0;
+    unreadMentions = 0;
     updateTitle();
   }
 });

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * A message's text as DOM nodes: `http:` and `https:` URLs become links, everything else stays
- * text. Nothing in a message is ever parsed as markup.
+ * Where a message's text holds web addresses. Only `http:` and `https:` URLs that parse are
+ * links; nothing else in a message is ever taken for markup.
  */
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+/gi;
@@ -9,25 +9,24 @@ const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+/gi;
 const TRAILING = /[.,;:!?'"\]}>]+$/;
 
 /**
- * @param {HTMLElement} parent
+ * The text cut into plain parts and links, in order.
  * @param {string} text
+ * @returns {{ text: string, href?: string }[]}
  */
-export function appendLinkified(parent, text) {
+export function linkParts(text) {
+  /** @type {{ text: string, href?: string }[]} */
+  const parts = [];
   let from = 0;
   for (const match of text.matchAll(URL_IN_TEXT)) {
     const url = trimUrl(match[0]);
     const href = checkedHref(url);
     if (href === undefined) continue;
-    parent.append(text.slice(from, match.index));
-    const link = document.createElement("a");
-    link.href = href;
-    link.textContent = url;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer nofollow ugc";
-    parent.append(link);
+    if (match.index > from) parts.push({ text: text.slice(from, match.index) });
+    parts.push({ text: url, href });
     from = match.index + url.length;
   }
-  parent.append(text.slice(from));
+  if (from < text.length) parts.push({ text: text.slice(from) });
+  return parts;
 }
 
 /**

@@ -6,7 +6,7 @@
  * its web addresses as links.
  */
 
-import { appendLinkified } from "./linkify.js";
+import { appendMessageText } from "./message-text.js";
 
 /**
  * @typedef {import("./event-feed.js").ChatEvent} ChatEvent
@@ -37,9 +37,12 @@ export class MessageList {
   /**
    * @param {HTMLOListElement} list
    * @param {HTMLButtonElement} newMessagesButton shown while unread messages sit below the view
+   * @param {() => { names: readonly string[], me: string | undefined }} mentionable who can be
+   *   mentioned (the people in the room) and who is reading
    */
-  constructor(list, newMessagesButton) {
+  constructor(list, newMessagesButton, mentionable) {
     this.list = list;
+    this.mentionable = mentionable;
     this.button = newMessagesButton;
     this.button.addEventListener("click", () => this.scrollToEnd());
     this.list.addEventListener("scroll", () => {
@@ -51,8 +54,10 @@ export class MessageList {
    * @param {number} id
    * @param {ChatEvent} event
    * @param {boolean} own whether the reader sent it
+   * @returns {boolean} whether it mentions the reader
    */
   add(id, event, own) {
+    let mentionsMe = false;
     const follow = this.#nearBottom();
     const item = document.createElement("li");
     item.dataset.id = String(id);
@@ -81,7 +86,9 @@ export class MessageList {
       sender.textContent = event.name;
       const text = document.createElement("p");
       text.className = "text";
-      appendLinkified(text, event.msg);
+      const { names, me } = this.mentionable();
+      mentionsMe = appendMessageText(text, event.msg, names, me) && !own;
+      if (mentionsMe) item.classList.add("mentions-me");
       item.append(sender, time, text);
     } else {
       const text = document.createElement("span");
@@ -97,6 +104,7 @@ export class MessageList {
     this.#insert(item);
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
+    return mentionsMe;
   }
 
   /**

@@ -1,0 +1,143 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { LocalServer } from "../support/node/local-server";
+import { startWranglerDev } from "../support/node/wrangler-dev";
+import { seriousViolations } from "./axe";
+import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+
+let server: LocalServer;
+let browser: Browser;
+const people: Person[] = [];
+let counter = 0;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
+});
+
+afterEach(async () => {
+  for (const person of people.splice(0)) {
+    expect(person.errors).toEqual([]);
+    await person.context.close();
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+function room(): string {
+  counter += 1;
+  return `mentions-${counter}-${Date.now().toString(36)}`;
+}
+
+async function person(): Promise<Person> {
+  const created = await newPerson(browser, server.url);
+  people.push(created);
+  return created;
+}
+
+/** The mentions in the last message: their text, and whether each names the reader. */
+function lastMentions(page: Page): Promise<string[]> {
+  return page
+    .locator("#messages li.message")
+    .last()
+    .locator(".mention")
+    .evaluateAll((spans) =>
+      spans.map((span) => (span.classList.contains("mention-me") ? `${span.textContent}!` : `${span.textContent}`)),
+    );
+}
+
+/** Stands in for the browser's notifications, recording what the page shows and asks. */
+async function recordNotifications(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const record = { asked: 0, shown: [] as { title: string; body: string }[] };
+    Object.assign(window, { notificationRecord: record });
+    class RecordedNotification {
+      static permission: NotificationPermission = "default";
+      static async requestPermission(): Promise<NotificationPermission> {
+        record.asked += 1;
+        RecordedNotification.permission = "granted";
+        return "granted";
+      }
+      constructor(title: string, options: NotificationOptions = {}) {
+        record.shown.push({ title, body: options.body ?? "" });
+      }
+    }
+    Object.assign(window, { Notification: RecordedNotification });
+  });
+}
+
+function notificationRecord(page: Page): Promise<{ asked: number; shown: { title: string; body: string }[] }> {
+  return page.evaluate(
+    () => (window as unknown as { notificationRecord: { asked: number; shown: [] } }).notificationRecord,
+  );
+}
+
+async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((value) => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => value });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+describe("mentions", () => {
+  it("highlight @name of someone in the room for everyone, and stand out for the one named", async () => {
+    const here = room();
+    const [alice, bob, carol] = [await person(), await person(), await person()];
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    await joinRoom(carol, here, "Carol");
+    const text = "@alice and @carol, look (not @nobody, not me@alice.example)";
+    await send(bob, text);
+    for (const { page } of [alice, bob, carol]) await expect.poll(() => shownMessages(page)).toEqual([text]);
+
+    expect(await lastMentions(alice.page)).toEqual(["@alice!", "@carol"]);
+    expect(await lastMentions(carol.page)).toEqual(["@alice", "@carol!"]);
+    expect(await lastMentions(bob.page)).toEqual(["@alice", "@carol"]);
+    expect(await alice.page.locator("#messages li.mentions-me").count()).toBe(1);
+    expect(await bob.page.locator("#messages li.mentions-me").count()).toBe(0);
+    expect(await seriousViolations(alice.page)).toEqual([]);
+  });
+
+  it("count apart in the title while the tab is hidden", async () => {
+    const here = room();
+    const [alice, bob] = [await person(), await person()];
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    await setHidden(alice.page, true);
+    await send(bob, "hello all");
+    await send(bob, "@alice are you there?");
+    await expect.poll(() => alice.page.title()).toBe(`(2 · @1) ${here} · Chat`);
+    await setHidden(alice.page, false);
+    await expect.poll(() => alice.page.title()).toBe(`${here} · Chat`);
+  });
+
+  it("show a system notification while hidden, only once the reader has asked for them", async () => {
+    const here = room();
+    const [alice, bob] = [await person(), await person()];
+    await recordNotifications(alice.page);
+    await joinRoom(alice, here, "alice");
+    await joinRoom(bob, here, "bob");
+    const toggle = alice.page.getByRole("button", { name: /Mention alerts/ });
+
+    // Nothing is asked of the browser, and nothing shown, before the reader says so.
+    await setHidden(alice.page, true);
+    await send(bob, "@alice before asking");
+    await expect.poll(() => shownMessages(alice.page)).toEqual(["@alice before asking"]);
+    expect(await notificationRecord(alice.page)).toEqual({ asked: 0, shown: [] });
+
+    await setHidden(alice.page, false);
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("true");
+    expect(await toggle.textContent()).toBe("Mention alerts: on");
+    await setHidden(alice.page, true);
+    await send(bob, "no mention here");
+    await send(bob, "@alice now you will hear");
+    await expect.poll(() => shownMessages(alice.page)).toHaveLength(3);
+    expect(await notificationRecord(alice.page)).toEqual({
+      asked: 1,
+      shown: [{ title: `bob mentioned you in #${here}`, body: "@alice now you will hear" }],
+    });
+  });
+});
