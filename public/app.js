@@ -47,9 +47,9 @@ const outbox = new Outbox(`chat.outbox.${room}`, {
     if (!token) return Promise.reject(new ApiError(401, "not_joined", "Join the room to send.", undefined));
     return api.post(text, token, key);
   },
-  onChange: (pending) => messages.showPending(pending, outbox),
+  onChange: (pending) => messages.showPending(pending, pendingActions),
   onSent(key, id) {
-    messages.settle(key, id);
+    messages.settle(key, id, feed.lastId);
     if (outbox.pending.every((item) => item.failed === undefined)) say("");
   },
   onDelayed: (error) => say(describeDelay(error)),
@@ -75,14 +75,15 @@ element("room-name").textContent = room;
 updateTitle();
 
 const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) ?? undefined, {
-  onEvent(id, event) {
+  onEvent(id, event, news) {
     if (event.kind === "join") online.add(event.user);
     if (event.kind === "leave") online.delete(event.user);
     if (event.kind !== "join") typingIndicator.stopped(event.user);
     renderPeople();
     const own = event.kind === "message" && event.name === myName;
     const mentionsMe = messages.add(id, event, own);
-    if (document.hidden && event.kind === "message" && !own) {
+    // The history the page opened onto is not news; what came while it was away is.
+    if (news && document.hidden && event.kind === "message" && !own) {
       unread += 1;
       if (mentionsMe) {
         unreadMentions += 1;
@@ -113,11 +114,17 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   onState(state) {
     showConnection(state);
     // Back online: whatever waits is sent now rather than at the end of its back-off.
-    if (state === "live" && sessionStorage.getItem(tokenKey)) outbox.flush();
+    if (state === "live" && sessionStorage.getItem(tokenKey)) outbox.retryNow();
   },
   async onRefused() {
     // The session may have expired while the page was away: join again under the same name.
-    if (myName) await join(myName);
+    if (!myName) return;
+    try {
+      await join(myName);
+    } catch (error) {
+      showJoinForm();
+      say(error instanceof Error ? error.message : String(error));
+    }
   },
 });
 
@@ -175,7 +182,7 @@ async function join(name) {
   renderPeople();
   // A stream opened before joining does not count for presence; reopen it with the session.
   if (joined.token !== previous || !feed.lastId) feed.restart();
-  outbox.flush();
+  outbox.resume();
   return joined;
 }
 
@@ -253,6 +260,20 @@ composer.addEventListener("submit", (event) => {
   messageInput.focus();
 });
 
+/** What the buttons of a message that was not sent do; the focus they had goes back to the composer. */
+const pendingActions = {
+  /** @param {string} key */
+  retry(key) {
+    outbox.retry(key);
+    messageInput.focus();
+  },
+  /** @param {string} key */
+  discard(key) {
+    outbox.discard(key);
+    messageInput.focus();
+  },
+};
+
 /** Why a message waits to be sent again by itself. @param {ApiError} error */
 function describeDelay(error) {
   if (error.status === 0) return "You are offline; your messages will be sent when the connection is back.";
@@ -284,7 +305,11 @@ renameButton.addEventListener("click", showJoinForm);
 // On a phone the actions are in a menu, which an action closes.
 const roomActions = element("room-actions");
 roomActions.addEventListener("click", (event) => {
-  if (event.target instanceof HTMLButtonElement && roomActions.matches(":popover-open")) roomActions.hidePopover();
+  const button = event.target instanceof HTMLButtonElement ? event.target : undefined;
+  // A toggle stays in view, so that its new state is seen.
+  if (button && !button.classList.contains("toggle") && roomActions.matches(":popover-open")) {
+    roomActions.hidePopover();
+  }
 });
 
 leaveButton.addEventListener("click", async () => {
@@ -306,8 +331,11 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
-window.addEventListener("online", () => outbox.flush());
-messages.showPending(outbox.pending, outbox);
+window.addEventListener("online", () => {
+  feed.wake();
+  outbox.retryNow();
+});
+messages.showPending(outbox.pending, pendingActions);
 
 feed.open();
 const remembered = localStorage.getItem(NAME_KEY);

@@ -1,6 +1,9 @@
 // @ts-check
 /** Calls to the room's HTTP API. Cookies are left out: each tab holds its own token. */
 
+/** How long a message's post may go unanswered before it is tried again. */
+const POST_WITHIN_MS = 15000;
+
 /** A refusal from the server, with the reason it gave. */
 export class ApiError extends Error {
   /**
@@ -43,7 +46,9 @@ export class ChatApi {
    * @returns {Promise<{ id: number }>}
    */
   post(msg, token, key) {
-    return this.#send("POST", "/messages", { msg, key }, token);
+    // A request left hanging (a connection half-open after a network change) would hold up
+    // every message behind it; given up, it is sent again under the same key.
+    return this.#send("POST", "/messages", { msg, key }, token, AbortSignal.timeout(POST_WITHIN_MS));
   }
 
   /**
@@ -69,8 +74,9 @@ export class ChatApi {
    * @param {string} path
    * @param {Record<string, string>} [body]
    * @param {string} [token]
+   * @param {AbortSignal} [signal]
    */
-  async #send(method, path, body, token) {
+  async #send(method, path, body, token, signal) {
     /** @type {Record<string, string>} */
     const headers = {};
     if (body) headers["Content-Type"] = "application/json";
@@ -82,6 +88,7 @@ export class ChatApi {
         headers,
         body: body ? JSON.stringify(body) : undefined,
         credentials: "omit",
+        signal,
       });
     } catch {
       throw new ApiError(0, "network", "Could not reach the server; check your connection.", undefined);

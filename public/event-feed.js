@@ -16,7 +16,7 @@ import { SseParser } from "./sse-parser.js";
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
  * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number }} RoomLimits
  * @typedef {{
- *   onEvent: (id: number, event: ChatEvent) => void,
+ *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
  *   onPresence: (names: string[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
@@ -27,7 +27,10 @@ import { SseParser } from "./sse-parser.js";
  * }} FeedHandlers
  */
 
+const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 30000;
+/** How long a request may wait for the server's answer before it is given up and tried again. */
+const ANSWER_WITHIN_MS = 20000;
 /** Silence, in heartbeats, after which the stream is taken for dead. */
 const SILENT_HEARTBEATS = 2.5;
 
@@ -51,6 +54,14 @@ export class EventFeed {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #silenceTimer;
   #closed = false;
+  /** Whether a stream is open and being read. */
+  #live = false;
+  /**
+   * The newest id when the page first connected: events up to it are the history the page
+   * opened onto, not news (a resumed stream's catch-up is news: it came while the page was away).
+   * @type {number | undefined}
+   */
+  #openedAt;
 
   /**
    * @param {string} base the room's API prefix
@@ -78,8 +89,16 @@ export class EventFeed {
     this.open();
   }
 
+  /** Reconnects now if the stream is down, e.g. when the browser is back online. */
+  wake() {
+    if (this.#closed || this.#live) return;
+    this.#retryMs = this.#baseRetryMs;
+    void this.#connect("reconnecting");
+  }
+
   close() {
     this.#closed = true;
+    this.#live = false;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#silenceTimer);
     this.#connection?.abort();
@@ -97,6 +116,8 @@ export class EventFeed {
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (this.#position !== undefined) headers["Last-Event-ID"] = String(this.#position);
+    clearTimeout(this.#retryTimer);
+    const unanswered = setTimeout(() => connection.abort(), ANSWER_WITHIN_MS);
     try {
       const response = await fetch(`${this.base}/stream`, {
         headers,
@@ -104,17 +125,25 @@ export class EventFeed {
         credentials: "omit",
         cache: "no-store",
       });
+      clearTimeout(unanswered);
       if (!response.ok || !response.body) {
         await this.#refused(response, connection);
         return;
       }
       this.#retryMs = this.#baseRetryMs;
+      this.#live = true;
       this.handlers.onState("live");
       await this.#read(response.body, connection);
     } catch {
       // The network failed, the stream broke or fell silent, or it was closed on purpose.
+    } finally {
+      clearTimeout(unanswered);
+      if (connection === this.#connection) clearTimeout(this.#silenceTimer);
+      // Whatever ended the read, this connection is done with.
+      connection.abort();
     }
     if (connection !== this.#connection || this.#closed) return;
+    this.#live = false;
     this.#reconnectIn(this.#retryMs);
     this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
   }
@@ -127,8 +156,9 @@ export class EventFeed {
     const parser = new SseParser(
       (event) => this.#dispatch(event),
       (ms) => {
-        this.#baseRetryMs = ms;
-        this.#retryMs = ms;
+        // Within bounds: 0 would retry in a tight loop, and setTimeout overflows past 2^31 ms.
+        this.#baseRetryMs = Math.min(Math.max(ms, RETRY_MIN_MS), RETRY_MAX_MS);
+        this.#retryMs = this.#baseRetryMs;
       },
     );
     const decoder = new TextDecoder();
@@ -184,21 +214,36 @@ export class EventFeed {
     if (this.#position === undefined || id > this.#position) this.#position = id;
   }
 
-  /** @param {import("./sse-parser.js").SseEvent} event */
+  /**
+   * Passes one event on. A malformed one, or a handler that throws, is logged and skipped: it
+   * must not end the stream, which would only replay it again.
+   * @param {import("./sse-parser.js").SseEvent} event
+   */
   #dispatch(event) {
+    try {
+      this.#handle(event);
+    } catch (error) {
+      console.warn(`Skipped a ${event.type} event:`, error);
+    }
+  }
+
+  /** @param {import("./sse-parser.js").SseEvent} event */
+  #handle(event) {
+    if (event.type === "message") {
+      const id = Number(event.id);
+      if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
+      // Recorded first, so that an event that cannot be read is still passed by.
+      this.#lastId = id;
+      this.#advance(id);
+      this.handlers.onEvent(id, JSON.parse(event.data), this.#openedAt === undefined || id > this.#openedAt);
+      return;
+    }
     const data = JSON.parse(event.data);
     switch (event.type) {
-      case "message": {
-        const id = Number(event.id);
-        if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
-        this.#lastId = id;
-        this.#advance(id);
-        this.handlers.onEvent(id, data);
-        return;
-      }
       case "presence": {
         const position = Number(event.id);
         if (event.id !== undefined && event.id !== "" && Number.isSafeInteger(position)) this.#advance(position);
+        if (this.#openedAt === undefined && Number.isSafeInteger(data.latestId)) this.#openedAt = data.latestId;
         this.handlers.onPresence(data.users.map((/** @type {{ name: string }} */ user) => user.name));
         return;
       }

@@ -30,7 +30,12 @@ export class MentionAlerts {
    */
   notify(sender, text, room) {
     if (!this.#on) return;
-    new Notification(`${sender} mentioned you in #${room}`, { body: text, tag: `chat-mention-${room}` });
+    try {
+      new Notification(`${sender} mentioned you in #${room}`, { body: text, tag: `chat-mention-${room}` });
+    } catch (error) {
+      // Some browsers (Chrome on Android) show notifications only from a service worker.
+      console.warn("Could not show a notification:", error);
+    }
   }
 
   async #toggle() {
@@ -46,7 +51,7 @@ export class MentionAlerts {
   #render() {
     // Without support, or once the browser was told never, the button would do nothing.
     this.button.hidden = !this.#supported || Notification.permission === "denied";
-    this.button.textContent = this.#on ? "Mention alerts: on" : "Mention alerts: off";
+    // The label stays; its state is the button's pressed state, shown and spoken once.
     this.button.setAttribute("aria-pressed", String(this.#on));
   }
 }

@@ -113,24 +113,36 @@ export class MessageList {
    * @param {PendingActions} actions
    */
   showPending(pending, actions) {
-    for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) item.remove();
-    this.#waiting = new Set(pending.map((item) => item.key));
+    const wanted = new Map(pending.map((item) => [item.key, item]));
+    this.#waiting = new Set(wanted.keys());
     for (const key of this.#arrived) if (!this.#waiting.has(key)) this.#arrived.delete(key);
-    for (const { key, text, failed } of pending) {
-      if (!this.#arrived.has(key)) this.list.append(pendingItem(key, text, failed, actions));
+    // Items already shown stay as they are, so that nothing is announced twice; one whose state
+    // changed is shown anew.
+    for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) {
+      if (!(item instanceof HTMLElement)) continue;
+      const still = wanted.get(item.dataset.key ?? "");
+      if (!still || (still.failed ?? "") !== (item.dataset.failed ?? "")) item.remove();
     }
-    this.scrollToEnd();
+    let added = false;
+    for (const { key, text, failed } of pending) {
+      if (this.#arrived.has(key) || this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`)) continue;
+      this.list.append(pendingItem(key, text, failed, actions));
+      added = true;
+    }
+    if (added) this.scrollToEnd();
   }
 
   /**
-   * A waiting message was acknowledged as event `id`: it leaves once that event is shown.
+   * A waiting message was acknowledged as event `id`: it leaves once that event is shown, or at
+   * once if the stream is already past it (it was shown, or lies before the history shown).
    * @param {string} key
    * @param {number} id
+   * @param {number} streamLastId the newest event id the stream has delivered
    */
-  settle(key, id) {
-    const item = this.list.querySelector(`li.pending[data-key="${key}"]`);
+  settle(key, id, streamLastId) {
+    const item = this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`);
     if (!(item instanceof HTMLElement)) return;
-    if (this.list.querySelector(`li[data-id="${id}"]`)) item.remove();
+    if (id <= streamLastId) item.remove();
     else item.dataset.awaiting = String(id);
   }
 
@@ -175,6 +187,7 @@ function pendingItem(key, text, failed, actions) {
   const item = document.createElement("li");
   item.className = "message own pending";
   item.dataset.key = key;
+  item.dataset.failed = failed ?? "";
   const status = document.createElement("span");
   status.className = failed === undefined ? "status" : "status failed";
   status.textContent = failed === undefined ? "Sending…" : `Not sent: ${failed}`;

@@ -35,8 +35,9 @@ export function appendMessageText(parent, text, names, me) {
     let from = 0;
     for (const { at, length, name } of mentions(part.text, candidates)) {
       parent.append(part.text.slice(from, at));
-      const mention = document.createElement("span");
       const isMe = name.toLowerCase() === mine;
+      // The reader's own name is marked, which assistive technology announces too.
+      const mention = document.createElement(isMe ? "mark" : "span");
       mention.className = isMe ? "mention mention-me" : "mention";
       mention.textContent = part.text.slice(at, at + length);
       parent.append(mention);

@@ -8,8 +8,9 @@ import { ApiError } from "./chat-api.js";
  * message sent again under its key with the id it already got, so nothing is ever posted twice.
  * They are sent one at a time, in order. A failure that waiting can mend (no network, the
  * server busy, too fast) is retried by itself, backing off; a refusal that waiting cannot mend
- * leaves the message failed until its writer retries or discards it. The outbox is kept in the
- * tab's session storage, so a reload sends what was left.
+ * sets the message aside, marked failed, until its writer retries or discards it, and the ones
+ * after it go on. The outbox is kept in the tab's session storage, so a reload sends what was
+ * left.
  *
  * @typedef {{ key: string, text: string, failed?: string }} Pending
  * @typedef {{
@@ -35,6 +36,8 @@ export class Outbox {
   #retryMs = RETRY_MIN_MS;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
+  /** Until when the server asked for no more (Retry-After), in milliseconds since the epoch. */
+  #retryAfterUntil = 0;
 
   /**
    * @param {string} storageKey where in session storage the outbox is kept
@@ -55,12 +58,21 @@ export class Outbox {
   add(text) {
     this.#pending.push({ key: newKey(), text });
     this.#changed();
-    this.flush();
+    this.retryNow();
   }
 
-  /** Sends what is waiting now, e.g. after a (re)join or a reconnect, forgetting any back-off. */
-  flush() {
+  /** Sends what is waiting now that the page has (re)joined: a refused session is renewed. */
+  resume() {
     this.#paused = false;
+    this.retryNow();
+  }
+
+  /**
+   * Sends what is waiting now, e.g. when the stream reconnects, rather than at the end of its
+   * back-off; a wait the server asked for (Retry-After) and a refused session still hold.
+   */
+  retryNow() {
+    if (this.#retryAfterUntil > Date.now()) return;
     this.#retryMs = RETRY_MIN_MS;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
@@ -73,7 +85,7 @@ export class Outbox {
     if (!item) return;
     delete item.failed;
     this.#changed();
-    this.flush();
+    this.retryNow();
   }
 
   /** @param {string} key */
@@ -90,16 +102,18 @@ export class Outbox {
         if (this.#paused || this.#retryTimer !== undefined) return;
         const next = this.#pending.find((pending) => pending.failed === undefined);
         if (!next) return;
+        let id;
         try {
-          const { id } = await this.#handlers.send(next.text, next.key);
-          this.#pending = this.#pending.filter((pending) => pending !== next);
-          this.#retryMs = RETRY_MIN_MS;
-          // Told first, so the message can stay shown until its event arrives.
-          this.#handlers.onSent(next.key, id);
-          this.#changed();
+          ({ id } = await this.#handlers.send(next.text, next.key));
         } catch (error) {
           this.#failed(next, error);
+          continue;
         }
+        this.#pending = this.#pending.filter((pending) => pending !== next);
+        this.#retryMs = RETRY_MIN_MS;
+        // Told first, so the message can stay shown until its event arrives.
+        this.#handlers.onSent(next.key, id);
+        this.#changed();
       }
     } finally {
       this.#sending = false;
@@ -124,6 +138,7 @@ export class Outbox {
     }
     if (error.status === 0 || error.status === 429 || error.status >= 500) {
       const waitMs = error.retryAfter ? error.retryAfter * 1000 : this.#retryMs;
+      if (error.retryAfter) this.#retryAfterUntil = Date.now() + waitMs;
       this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = undefined;

@@ -31,19 +31,17 @@ export class SseParser {
 
   /** @param {string} text the next piece of the stream, decoded */
   feed(text) {
+    if (text === "") return;
     // A CR that ended the last piece was a line's end; an LF starting this one completes it.
     if (this.#afterCr && text.startsWith("\n")) text = text.slice(1);
     this.#afterCr = false;
     this.#pending += text;
+    const ends = /\r\n|\r|\n/g;
     let start = 0;
-    for (;;) {
-      const cr = this.#pending.indexOf("\r", start);
-      const lf = this.#pending.indexOf("\n", start);
-      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
-      if (end === -1) break;
-      this.#line(this.#pending.slice(start, end));
-      if (end === cr && cr === this.#pending.length - 1) this.#afterCr = true;
-      start = end + (end === cr && this.#pending[cr + 1] === "\n" ? 2 : 1);
+    for (let end = ends.exec(this.#pending); end !== null; end = ends.exec(this.#pending)) {
+      this.#line(this.#pending.slice(start, end.index));
+      start = end.index + end[0].length;
+      if (end[0] === "\r" && start === this.#pending.length) this.#afterCr = true;
     }
     this.#pending = this.#pending.slice(start);
   }

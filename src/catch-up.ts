@@ -39,7 +39,8 @@ export class CatchUp {
     const unknown = lastEventId !== undefined && lastEventId > latestId;
     const afterId = lastEventId === undefined || unknown ? recent : Math.max(lastEventId, oldestId - 1);
     let greeting = encodeRetry(this.#config.reconnectDelayMs);
-    greeting += encodeMessage({ event: "presence", id: afterId, data: JSON.stringify({ users }) });
+    // The newest id tells a page which of what follows is history it need not count as news.
+    greeting += encodeMessage({ event: "presence", id: afterId, data: JSON.stringify({ users, latestId }) });
     if (lastEventId !== undefined && (unknown || lastEventId < oldestId - 1)) {
       // The reader missed events that are gone (or holds an id this room never issued):
       // say so before the replay, so the client knows its view has a hole.

@@ -22,7 +22,8 @@ describe("the event stream", () => {
     expect(reader.raw.startsWith(`retry: ${delay}\n\n`)).toBe(true);
     expect(reader.retry).toBe(delay);
     expect(presence.event).toBe("presence");
-    expect(JSON.parse(presence.data)).toEqual({ users: [{ name: "alice" }] });
+    const latestId = (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
+    expect(JSON.parse(presence.data)).toEqual({ users: [{ name: "alice" }], latestId });
     await reader.cancel();
   });
 

@@ -46,7 +46,7 @@ describe("the page's SSE parser", () => {
   });
 
   it("takes CR, LF and CRLF alike, split anywhere, a CRLF across two pieces included", () => {
-    const { events } = parseWithPage(["id: 1\r", "\ndata: a\r\r", "id: 2\ndata: b\r", "\n\r", "\n"]);
+    const { events } = parseWithPage(["id: 1\r", "", "\ndata: a\r\r", "id: 2\ndata: b\r", "\n\r", "\n"]);
     expect(events.map(({ id, data }) => ({ id, data }))).toEqual([
       { id: "1", data: "a" },
       { id: "2", data: "b" },
@@ -58,14 +58,15 @@ describe("the page's SSE parser", () => {
       fc.constantFrom("", ":", ": hi", "data", "data:", "event:", "id:", "retry: 10", "retry: x"),
       fc
         .tuple(fc.constantFrom("data", "event", "id", "retry", "other"), fc.constantFrom(":", ": "), fc.string())
-        .map(([field, colon, value]) => `${field}${colon}${value.replace(/[\r\n\0]/g, "")}`),
+        .map(([field, colon, value]) => `${field}${colon}${value.replace(/[\r\n]/g, "")}`),
     );
     const stream = fc
       .array(fc.tuple(line, fc.constantFrom("\n", "\r", "\r\n")), { maxLength: 30 })
       .map((lines) => lines.map(([text, end]) => text + end).join(""));
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), (text, cuts) => {
-        const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
+        // Cut points may repeat: a read can deliver nothing.
+        const points = cuts.map((cut) => cut % (text.length + 1)).sort((a, b) => a - b);
         const chunks = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]));
         const page = parseWithPage(chunks);
         const reference = parseWithReference(text);
