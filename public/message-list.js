@@ -72,7 +72,8 @@ export class MessageList {
     // A line between two messages starts a new group.
     const lineBetween = newDay || firstUnread || this.#lineSince;
     this.#lineSince = false;
-    if (!lineBetween && previous !== undefined && groups(previous, event)) item.classList.add("grouped");
+    const grouped = !lineBetween && previous !== undefined && groups(previous, event);
+    if (grouped) item.classList.add("grouped");
 
     const time = document.createElement("time");
     const at = new Date(event.at);
@@ -90,6 +91,8 @@ export class MessageList {
       mentionsMe = appendMessageText(text, event.msg, names, me) && !own;
       if (mentionsMe) item.classList.add("mentions-me");
       item.append(sender, time, text);
+      // Within a group, whose message it is and when are left to assistive technology.
+      if (grouped) for (const part of [sender, time]) part.classList.add("visually-hidden");
     } else {
       const text = document.createElement("span");
       text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;

@@ -1,47 +1,14 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalServer } from "../support/node/local-server";
-import { startWranglerDev } from "../support/node/wrangler-dev";
+import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+import { joinRoom, type Person, send, shownMessages } from "./browser";
+import { pageSuite } from "./page-suite";
 
-let server: LocalServer;
-let browser: Browser;
-const people: Person[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
-});
-
-afterEach(async () => {
-  for (const person of people.splice(0)) {
-    expect(person.errors).toEqual([]);
-    await person.context.close();
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-function room(): string {
-  counter += 1;
-  return `a11y-${counter}-${Date.now().toString(36)}`;
-}
-
-async function person(options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Person> {
-  const created = await newPerson(browser, server.url, options.width, options.height);
-  if (options.dark) await created.page.emulateMedia({ colorScheme: "dark" });
-  people.push(created);
-  return created;
-}
+const suite = pageSuite("a11y");
 
 /** Two people in a room who have each said something, seen from the first one's page. */
 async function conversation(options: { width?: number; height?: number; dark?: boolean }): Promise<Person> {
-  const here = room();
-  const [alice, bob] = [await person(options), await person()];
+  const here = suite.room();
+  const [alice, bob] = [await suite.person(options), await suite.person()];
   await joinRoom(alice, here, "alice");
   await joinRoom(bob, here, "bob");
   // Each has a link in it, shown on both kinds of message background.
@@ -56,8 +23,8 @@ async function conversation(options: { width?: number; height?: number; dark?: b
 
 describe("the chat page, checked by axe-core for WCAG 2.1 A and AA", () => {
   it("has no serious or critical violation before joining", async () => {
-    const { page } = await person();
-    await page.goto(`/r/${room()}/`);
+    const { page } = await suite.person();
+    await page.goto(`/r/${suite.room()}/`);
     await page.locator("#connection[data-state=live]").waitFor();
     expect(await seriousViolations(page)).toEqual([]);
   });

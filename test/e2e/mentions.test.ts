@@ -1,41 +1,10 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalServer } from "../support/node/local-server";
-import { startWranglerDev } from "../support/node/wrangler-dev";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+import { joinRoom, send, shownMessages } from "./browser";
+import { pageSuite, setHidden } from "./page-suite";
 
-let server: LocalServer;
-let browser: Browser;
-const people: Person[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
-});
-
-afterEach(async () => {
-  for (const person of people.splice(0)) {
-    expect(person.errors).toEqual([]);
-    await person.context.close();
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-function room(): string {
-  counter += 1;
-  return `mentions-${counter}-${Date.now().toString(36)}`;
-}
-
-async function person(): Promise<Person> {
-  const created = await newPerson(browser, server.url);
-  people.push(created);
-  return created;
-}
+const suite = pageSuite("mentions");
 
 /** The mentions in the last message: their text, and whether each names the reader. */
 function lastMentions(page: Page): Promise<string[]> {
@@ -74,17 +43,10 @@ function notificationRecord(page: Page): Promise<{ asked: number; shown: { title
   );
 }
 
-async function setHidden(page: Page, hidden: boolean): Promise<void> {
-  await page.evaluate((value) => {
-    Object.defineProperty(document, "hidden", { configurable: true, get: () => value });
-    document.dispatchEvent(new Event("visibilitychange"));
-  }, hidden);
-}
-
 describe("mentions", () => {
   it("highlight @name of someone in the room for everyone, and stand out for the one named", async () => {
-    const here = room();
-    const [alice, bob, carol] = [await person(), await person(), await person()];
+    const here = suite.room();
+    const [alice, bob, carol] = [await suite.person(), await suite.person(), await suite.person()];
     await joinRoom(alice, here, "alice");
     await joinRoom(bob, here, "bob");
     await joinRoom(carol, here, "Carol");
@@ -101,8 +63,8 @@ describe("mentions", () => {
   });
 
   it("count apart in the title while the tab is hidden", async () => {
-    const here = room();
-    const [alice, bob] = [await person(), await person()];
+    const here = suite.room();
+    const [alice, bob] = [await suite.person(), await suite.person()];
     await joinRoom(alice, here, "alice");
     await joinRoom(bob, here, "bob");
     await setHidden(alice.page, true);
@@ -114,13 +76,13 @@ describe("mentions", () => {
   });
 
   it("count only what came after the page opened, not the history it opened onto", async () => {
-    const here = room();
-    const bob = await person();
+    const here = suite.room();
+    const bob = await suite.person();
     await joinRoom(bob, here, "bob");
     await send(bob, "@alice old news");
     await expect.poll(() => shownMessages(bob.page)).toEqual(["@alice old news"]);
     // Alice's page opens in a background tab, under the name it remembers.
-    const alice = await person();
+    const alice = await suite.person();
     await alice.page.addInitScript(() => {
       localStorage.setItem("chat.name", "alice");
       Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
@@ -134,8 +96,8 @@ describe("mentions", () => {
   });
 
   it("show a system notification while hidden, only once the reader has asked for them", async () => {
-    const here = room();
-    const [alice, bob] = [await person(), await person()];
+    const here = suite.room();
+    const [alice, bob] = [await suite.person(), await suite.person()];
     await recordNotifications(alice.page);
     await joinRoom(alice, here, "alice");
     await joinRoom(bob, here, "bob");

@@ -1,40 +1,17 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalServer } from "../support/node/local-server";
-import { startWranglerDev } from "../support/node/wrangler-dev";
+import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+import { joinRoom, type Person, send, shownMessages } from "./browser";
+import { pageSuite } from "./page-suite";
 
-let server: LocalServer;
-let browser: Browser;
-const people: Person[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startWranglerDev({ vars: { RECONNECT_DELAY_MS: "500" } }), launchBrowser()]);
-});
-
-afterEach(async () => {
-  for (const person of people.splice(0)) {
-    // Requests that failed on purpose are logged by Chromium; nothing else may be.
-    expect(person.errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|status of 400/.test(error))).toEqual(
-      [],
-    );
-    await person.context.close();
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+const suite = pageSuite("outbox", {
+  vars: { RECONNECT_DELAY_MS: "500" },
+  // Requests that fail on purpose are logged by Chromium.
+  expectedErrors: /ERR_INTERNET_DISCONNECTED|ERR_FAILED|status of 400/,
 });
 
 async function twoPeople(): Promise<[Person, Person]> {
-  counter += 1;
-  const here = `outbox-${counter}-${Date.now().toString(36)}`;
-  const alice = await newPerson(browser, server.url);
-  const bob = await newPerson(browser, server.url);
-  people.push(alice, bob);
+  const here = suite.room();
+  const [alice, bob] = [await suite.person(), await suite.person()];
   await joinRoom(alice, here, "alice");
   await joinRoom(bob, here, "bob");
   return [alice, bob];

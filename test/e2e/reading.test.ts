@@ -1,41 +1,10 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalServer } from "../support/node/local-server";
-import { startWranglerDev } from "../support/node/wrangler-dev";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, launchBrowser, newPerson, type Person, send, shownMessages } from "./browser";
+import { joinRoom, send, shownMessages } from "./browser";
+import { pageSuite, setHidden } from "./page-suite";
 
-let server: LocalServer;
-let browser: Browser;
-const people: Person[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startWranglerDev(), launchBrowser()]);
-});
-
-afterEach(async () => {
-  for (const person of people.splice(0)) {
-    expect(person.errors).toEqual([]);
-    await person.context.close();
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-function room(): string {
-  counter += 1;
-  return `reading-${counter}-${Date.now().toString(36)}`;
-}
-
-async function person(): Promise<Person> {
-  const created = await newPerson(browser, server.url);
-  people.push(created);
-  return created;
-}
+const suite = pageSuite("reading");
 
 /** Each item of the conversation: its kind and, for a message, whether it continues a group. */
 function conversation(page: Page): Promise<string[]> {
@@ -54,18 +23,10 @@ function conversation(page: Page): Promise<string[]> {
   );
 }
 
-/** Tells the page its tab was hidden, or shown again, as the browser would. */
-async function setHidden(page: Page, hidden: boolean): Promise<void> {
-  await page.evaluate((value) => {
-    Object.defineProperty(document, "hidden", { configurable: true, get: () => value });
-    document.dispatchEvent(new Event("visibilitychange"));
-  }, hidden);
-}
-
 describe("reading the conversation", () => {
   it("groups one person's messages in a row, under a line for the day", async () => {
-    const here = room();
-    const [alice, bob] = [await person(), await person()];
+    const here = suite.room();
+    const [alice, bob] = [await suite.person(), await suite.person()];
     await joinRoom(alice, here, "alice");
     await joinRoom(bob, here, "bob");
     for (const [who, text] of [
@@ -88,13 +49,13 @@ describe("reading the conversation", () => {
   });
 
   it("names the day of earlier messages", async () => {
-    const here = room();
-    const alice = await person();
+    const here = suite.room();
+    const alice = await suite.person();
     await joinRoom(alice, here, "alice");
     await send(alice, "said today");
     await expect.poll(() => shownMessages(alice.page)).toEqual(["said today"]);
     // Seen a day later, the same conversation is yesterday's.
-    const reader = await person();
+    const reader = await suite.person();
     await reader.page.clock.setFixedTime(Date.now() + 24 * 60 * 60 * 1000);
     await reader.page.goto(`/r/${here}/`);
     await expect.poll(() => shownMessages(reader.page)).toEqual(["said today"]);
@@ -102,8 +63,8 @@ describe("reading the conversation", () => {
   });
 
   it("marks where the messages that came while the reader was away begin", async () => {
-    const here = room();
-    const [alice, bob] = [await person(), await person()];
+    const here = suite.room();
+    const [alice, bob] = [await suite.person(), await suite.person()];
     await joinRoom(alice, here, "alice");
     await joinRoom(bob, here, "bob");
     await send(bob, "seen");
