@@ -4,7 +4,9 @@ import { EventFeed } from "./event-feed.js";
 import { MentionAlerts } from "./mention-alerts.js";
 import { MessageList } from "./message-list.js";
 import { Outbox } from "./outbox.js";
+import { PeopleList } from "./people-list.js";
 import { TypingIndicator } from "./typing-indicator.js";
+import { UnreadTitle } from "./unread-title.js";
 
 /**
  * @typedef {import("./event-feed.js").FeedState} FeedState
@@ -26,7 +28,7 @@ const api = new ChatApi(`/r/${room}`);
 const messages = new MessageList(
   /** @type {HTMLOListElement} */ (element("messages")),
   /** @type {HTMLButtonElement} */ (element("new-messages")),
-  () => ({ names: [...online], me: myName }),
+  () => ({ names: people.names, me: myName }),
 );
 const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (element("mention-alerts")));
 const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
@@ -36,8 +38,8 @@ const messageInput = /** @type {HTMLTextAreaElement} */ (element("message-input"
 const remaining = element("remaining");
 const notice = element("notice");
 const connection = element("connection");
-const peopleList = element("people");
-const peopleCount = element("people-count");
+const people = new PeopleList(element("people"), element("people-count"), () => myName);
+const title = new UnreadTitle(room);
 const renameButton = element("rename");
 const leaveButton = element("leave");
 const typingIndicator = new TypingIndicator(element("typing"));
@@ -62,40 +64,28 @@ const outbox = new Outbox(`chat.outbox.${room}`, {
 
 /** @type {string | undefined} */
 let myName;
-const online = new Set(/** @type {string[]} */ ([]));
 /** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
 let limits;
 /** When this tab last told the room its participant was typing. */
 let typingSignalledAt = 0;
-let unread = 0;
-/** Of the unread messages, those that mention the reader. */
-let unreadMentions = 0;
 
 element("room-name").textContent = room;
-updateTitle();
 
 const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) ?? undefined, {
   onEvent(id, event, news) {
-    if (event.kind === "join") online.add(event.user);
-    if (event.kind === "leave") online.delete(event.user);
+    if (event.kind === "join") people.joined(event.user);
+    if (event.kind === "leave") people.left(event.user);
     if (event.kind !== "join") typingIndicator.stopped(event.user);
-    renderPeople();
     const own = event.kind === "message" && event.name === myName;
     const mentionsMe = messages.add(id, event, own);
     // The history the page opened onto is not news; what came while it was away is.
     if (news && document.hidden && event.kind === "message" && !own) {
-      unread += 1;
-      if (mentionsMe) {
-        unreadMentions += 1;
-        mentionAlerts.notify(event.name, event.msg, room);
-      }
-      updateTitle();
+      title.count(mentionsMe);
+      if (mentionsMe) mentionAlerts.notify(event.name, event.msg, room);
     }
   },
   onPresence(names) {
-    online.clear();
-    for (const name of names) online.add(name);
-    renderPeople();
+    people.reset(names);
   },
   onTyping(name) {
     if (name !== myName) typingIndicator.typing(name);
@@ -134,25 +124,6 @@ function showConnection(state) {
   connection.textContent = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" }[state];
 }
 
-function renderPeople() {
-  const names = [...online].sort((a, b) => a.localeCompare(b));
-  peopleList.replaceChildren(
-    ...names.map((name) => {
-      const item = document.createElement("li");
-      item.textContent = name;
-      if (name === myName) item.classList.add("me");
-      return item;
-    }),
-  );
-  peopleCount.textContent = String(names.length);
-}
-
-function updateTitle() {
-  // "(3 · @1)": three unread, one of which mentions the reader.
-  const mentions = unreadMentions > 0 ? ` · @${unreadMentions}` : "";
-  document.title = `${unread > 0 ? `(${unread}${mentions}) ` : ""}${room} · Chat`;
-}
-
 /** @param {string} text */
 function say(text) {
   notice.textContent = text;
@@ -179,7 +150,7 @@ async function join(name) {
   composer.hidden = false;
   renameButton.hidden = false;
   leaveButton.hidden = false;
-  renderPeople();
+  people.render();
   // A stream opened before joining does not count for presence; reopen it with the session.
   if (joined.token !== previous || !feed.lastId) feed.restart();
   outbox.resume();
@@ -317,7 +288,7 @@ leaveButton.addEventListener("click", async () => {
   if (token) await api.leave(token).catch(() => undefined);
   sessionStorage.removeItem(tokenKey);
   myName = undefined;
-  renderPeople();
+  people.render();
   showJoinForm();
   feed.restart();
 });
@@ -325,9 +296,7 @@ leaveButton.addEventListener("click", async () => {
 document.addEventListener("visibilitychange", () => {
   messages.setAway(document.hidden);
   if (!document.hidden) {
-    unread = 0;
-    unreadMentions = 0;
-    updateTitle();
+    title.clear();
   }
 });
 

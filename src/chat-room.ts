@@ -159,9 +159,7 @@ export class ChatRoom extends DurableObject<Env> {
     const { session } = authorized;
     this.#sessions.delete(session.token);
     this.#sentKeys.forgetSession(session.token);
-    this.#rateLimiter.forget(session.token);
-    this.#typingLimiter.forget(session.token);
-    this.#presence.forget(session.token);
+    this.#forgetPresent(session.token);
     this.#subscribers.disown(session.token);
     if (session.online) this.#publish(leaveEvent(session.name, Date.now()));
     return { ok: true, name: session.name };
@@ -239,13 +237,18 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     for (const session of this.#presence.due(this.#sessions.online(), now)) {
       this.#sessions.save({ ...session, online: false });
-      this.#presence.forget(session.token);
-      this.#rateLimiter.forget(session.token);
-      this.#typingLimiter.forget(session.token);
+      this.#forgetPresent(session.token);
       this.#publish(leaveEvent(session.name, now));
     }
     this.#expireSessions(now);
     this.#presence.schedule(this.#sessions.online());
+  }
+
+  /** Forgets what the room keeps only while a participant is present: their deadline and their paces. */
+  #forgetPresent(token: string): void {
+    this.#presence.forget(token);
+    this.#rateLimiter.forget(token);
+    this.#typingLimiter.forget(token);
   }
 
   /** Ends the sessions idle past their time to live, and what was kept for them. */
