@@ -14,6 +14,7 @@ const testVars = {
   HISTORY_RETAINED: "100",
   HISTORY_ON_CONNECT: "20",
   MESSAGE_KEYS_PER_SESSION: "3",
+  REACTIONS_PER_MESSAGE: "4",
   // Every test request comes from one address; these caps get their own project below.
   MAX_STREAMS_PER_CLIENT: "1000",
   JOIN_RATE_BURST: "1000",

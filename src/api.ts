@@ -3,7 +3,8 @@ import { readConfig } from "./config";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
 import { json } from "./responses";
-import { FailureError, fail, unwrap } from "./result";
+import { FailureError, fail, type Result, unwrap } from "./result";
+import type { ChangeMade } from "./room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "./room-stream";
 import {
   clearedPendingCookie,
@@ -13,7 +14,14 @@ import {
   presentedToken,
   sessionCookie,
 } from "./session-token";
-import { parseDisplayName, parseEventId, parseMessageKey, parseMessageText } from "./validate";
+import {
+  parseDisplayName,
+  parseEventId,
+  parseMessageId,
+  parseMessageKey,
+  parseMessageText,
+  parseReactionEmoji,
+} from "./validate";
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
   return env.CHAT_ROOM.getByName(name);
@@ -99,7 +107,10 @@ export async function leave(request: Request, env: Env, roomName: string): Promi
   });
 }
 
-/** `POST /messages`: post `msg` as the joined participant; `name`, if sent, must be theirs. */
+/**
+ * `POST /messages`: post `msg` as the joined participant; `name`, if sent, must be theirs; `key`
+ * makes a send safe to repeat; `replyTo` is the id of the message it answers.
+ */
 export async function postMessage(request: Request, env: Env, roomName: string): Promise<Response> {
   const token = requireToken(request, roomName);
   const fields = await readFields(request);
@@ -107,9 +118,54 @@ export async function postMessage(request: Request, env: Env, roomName: string):
   const name = claimedName(stringField(fields, "name"));
   const rawKey = stringField(fields, "key");
   const key = rawKey === undefined ? undefined : parseMessageKey(rawKey);
-  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key }));
+  const rawReplyTo = fields.get("replyTo");
+  const replyTo = rawReplyTo === undefined || rawReplyTo === "" ? undefined : parseMessageId(rawReplyTo);
+  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key, replyTo }));
   // A message sent again under its key was not posted again: 200 with the id it already had.
   return json({ id: posted.id }, posted.repeated ? 200 : 201);
+}
+
+/** `PATCH /messages`: give one of the participant's own messages (`id`) the text `msg`. */
+export async function editMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await readFields(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).editMessage({ token, name, id, msg }));
+}
+
+/** `DELETE /messages`: delete one of the participant's own messages, `id` in the query string or the body. */
+export async function deleteMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await fieldsOrQuery(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).deleteMessage({ token, name, id }));
+}
+
+/** `POST /reactions`: react to message `id` with `emoji`. */
+export function addReaction(request: Request, env: Env, roomName: string): Promise<Response> {
+  return react(request, env, roomName, true);
+}
+
+/** `DELETE /reactions`: take back a reaction, `id` and `emoji` in the query string or the body. */
+export function removeReaction(request: Request, env: Env, roomName: string): Promise<Response> {
+  return react(request, env, roomName, false);
+}
+
+async function react(request: Request, env: Env, roomName: string, on: boolean): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await fieldsOrQuery(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const emoji = parseReactionEmoji(requiredField(fields, "emoji"));
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).react({ token, name, id, emoji, on }));
+}
+
+/** A change's answer: the id of the event it was published as, or null when it changed nothing. */
+function changeMade(result: Result<ChangeMade>): Response {
+  return json({ id: unwrap(result).id }, 200);
 }
 
 /** `POST /typing`: tell everyone the joined participant is typing; `name`, if sent, must be theirs. */
@@ -123,6 +179,22 @@ export async function postTyping(request: Request, env: Env, roomName: string): 
 /** `GET /users`: who is online now. */
 export async function listUsers(_request: Request, env: Env, roomName: string): Promise<Response> {
   return json(await room(env, roomName).users());
+}
+
+/** A field that must be present, of whatever type (an id is a number in JSON, a string in a form). */
+function requiredValue(fields: Fields, name: string): unknown {
+  const value = fields.get(name);
+  if (value === undefined || value === "") {
+    throw new FailureError(fail(400, "missing_field", `The field '${name}' is required.`));
+  }
+  return value;
+}
+
+/** The body's fields, with the query string's for those the body does not carry (a DELETE often has no body). */
+async function fieldsOrQuery(request: Request): Promise<Fields> {
+  const fields = new Map(await optionalFields(request));
+  for (const [key, value] of new URL(request.url).searchParams) if (!fields.has(key)) fields.set(key, value);
+  return fields;
 }
 
 /** A body that may carry a field or two but is not needed: one of another type is ignored. */

@@ -35,7 +35,9 @@ export class CatchUp {
     const oldestId = this.#log.oldestId() ?? latestId + 1;
     // Replays start at a stored event, so that a hole found later means events were deleted
     // while the reader was catching up (see `page`).
-    const recent = Math.max(latestId - this.#config.historyOnConnect, oldestId - 1, 0);
+    // A new reader is sent the newest messages, joins and leaves as they are now; changes made
+    // to them since come too, and change nothing it does not already show.
+    const recent = this.#log.historyStart(this.#config.historyOnConnect);
     const unknown = lastEventId !== undefined && lastEventId > latestId;
     const afterId = lastEventId === undefined || unknown ? recent : Math.max(lastEventId, oldestId - 1);
     let greeting = encodeRetry(this.#config.reconnectDelayMs);
@@ -68,7 +70,7 @@ export class CatchUp {
       bytes += gap.byteLength;
     }
     for (const event of events) {
-      const frame = encoder.encode(encodeMessage({ id: event.id, data: event.data }));
+      const frame = encoder.encode(encodeMessage(event));
       if (lastId !== undefined && bytes + frame.byteLength > budget) break;
       frames.push(frame);
       bytes += frame.byteLength;

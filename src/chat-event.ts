@@ -2,6 +2,20 @@
 export type ChatEventKind = "message" | "join" | "leave";
 
 /**
+ * The message a reply answers, as it is now: its text follows the original's edits and is
+ * dropped when the original is deleted.
+ */
+export interface QuotedMessage {
+  id: number;
+  user: string;
+  msg?: string;
+  deleted?: true;
+}
+
+/** Who reacted with each emoji, in the order they did. */
+export type Reactions = Partial<Record<string, string[]>>;
+
+/**
  * The JSON carried in every chat event's `data`. `name` and `msg` are exactly what the original
  * chat sent (notices have an empty `name`); the other fields are for richer clients.
  */
@@ -18,12 +32,40 @@ export interface ChatEvent {
    * Keys only count within the sender's session, so showing one to others gives them nothing.
    */
   key?: string;
+  /** The message this one answers. */
+  replyTo?: QuotedMessage;
+  /** When the text was last edited. */
+  edited?: number;
+  reactions?: Reactions;
 }
 
-export function messageEvent(user: string, msg: string, at: number, key?: string): ChatEvent {
-  return key === undefined
-    ? { name: user, msg, kind: "message", user, at }
-    : { name: user, msg, kind: "message", user, at, key };
+/**
+ * A change to an earlier message (`target`). Each is a named SSE event, so the original
+ * client's `onmessage` never sees one; a stored message already carries every change made to
+ * it, and applying a change twice leaves it as applying it once, so a reader may be sent both.
+ */
+export type ChangeEvent =
+  | { kind: "edit"; target: number; user: string; msg: string; at: number }
+  | { kind: "delete"; target: number; user: string; at: number }
+  | { kind: "reaction"; target: number; user: string; emoji: string; users: string[]; at: number };
+
+export type RoomEvent = ChatEvent | ChangeEvent;
+
+/** The SSE event name an event is sent under: none for what the original chat showed. */
+export function sseEventName(event: RoomEvent): ChangeEvent["kind"] | undefined {
+  return event.kind === "message" || event.kind === "join" || event.kind === "leave" ? undefined : event.kind;
+}
+
+export function messageEvent(
+  user: string,
+  msg: string,
+  at: number,
+  { key, replyTo }: { key?: string; replyTo?: QuotedMessage } = {},
+): ChatEvent {
+  const event: ChatEvent = { name: user, msg, kind: "message", user, at };
+  if (key !== undefined) event.key = key;
+  if (replyTo !== undefined) event.replyTo = replyTo;
+  return event;
 }
 
 export function joinEvent(user: string, at: number): ChatEvent {

@@ -1,13 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { CatchUp } from "./catch-up";
-import { type ChatEvent, joinEvent, leaveEvent, messageEvent } from "./chat-event";
+import { joinEvent, leaveEvent, messageEvent, type RoomEvent, sseEventName } from "./chat-event";
 import { type RoomConfig, readConfig } from "./config";
-import { EventLog } from "./event-log";
+import { type EventLinks, EventLog } from "./event-log";
+import { MessageChanges, type PlannedChange } from "./message-changes";
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
+import { Reactions } from "./reactions";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
-import type { Joined, OnlineUser, RoomStats } from "./room-answers";
+import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
 import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
@@ -29,6 +31,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #log: EventLog;
   readonly #sessions: SessionStore;
   readonly #sentKeys: SentKeys;
+  readonly #changes: MessageChanges;
   readonly #subscribers: Subscribers;
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
@@ -43,6 +46,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
+    this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#config);
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
@@ -174,27 +178,39 @@ export class ChatRoom extends DurableObject<Env> {
     msg: string;
     name?: string;
     key?: string;
+    replyTo?: number;
   }): Result<{ id: number; repeated: boolean }> {
     const authorized = this.#authorize(request.token, request.name);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     const earlier = request.key === undefined ? undefined : this.#sentKeys.find(session.token, request.key);
     if (earlier !== undefined) return { ok: true, id: earlier, repeated: true };
+    const quoted = request.replyTo === undefined ? undefined : this.#changes.quote(request.replyTo);
+    if (quoted && !quoted.ok) return quoted;
     const now = Date.now();
-    const holder = session.online ? undefined : this.#sessions.onlineByName(session.name);
-    if (holder) {
-      return fail(409, "name_taken", `Someone else joined as ${holder.name} while you were away; join again.`);
-    }
-    const waitMs = this.#rateLimiter.take(session.token, now);
-    if (waitMs > 0) {
-      return fail(429, "rate_limited", "You are sending messages too fast; wait a moment.", Math.ceil(waitMs / 1000));
-    }
-    this.#sessions.save({ ...session, online: true, seenAt: now });
-    if (!session.online) this.#publish(joinEvent(session.name, now));
-    this.#presence.seen(session.token, now);
-    const id = this.#publish(messageEvent(session.name, request.msg, now, request.key));
+    const present = this.#participate(session, now);
+    if (!present.ok) return present;
+    const message = messageEvent(session.name, request.msg, now, { key: request.key, replyTo: quoted?.quote });
+    const id = this.#publish(message, { author: session.token, replyTo: request.replyTo });
     if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
     return { ok: true, id, repeated: false };
+  }
+
+  /** Replaces the text of one of the participant's own messages, within the edit window. */
+  editMessage(request: { token: string; name?: string; id: number; msg: string }): Result<ChangeMade> {
+    return this.#change(request, (session, now) => this.#changes.edit(session.token, request.id, request.msg, now));
+  }
+
+  /** Deletes one of the participant's own messages, its text gone from storage. */
+  deleteMessage(request: { token: string; name?: string; id: number }): Result<ChangeMade> {
+    return this.#change(request, (session, now) => this.#changes.delete(session.token, request.id, now));
+  }
+
+  /** Adds (`on`) or takes back the participant's reaction to a message. */
+  react(request: { token: string; name?: string; id: number; emoji: string; on: boolean }): Result<ChangeMade> {
+    return this.#change(request, (session, now) =>
+      this.#changes.react(session, request.id, request.emoji, request.on, now),
+    );
   }
 
   /**
@@ -256,6 +272,42 @@ export class ChatRoom extends DurableObject<Env> {
     if (this.#sessions.expire(now - this.#config.sessionTtlMs) > 0) this.#sentKeys.forgetEndedSessions();
   }
 
+  /** Checks a change to a message, then makes it as the participant and publishes it. */
+  #change(
+    request: { token: string; name?: string },
+    plan: (session: Session, now: number) => Result<{ change: PlannedChange }>,
+  ): Result<ChangeMade> {
+    const authorized = this.#authorize(request.token, request.name);
+    if (!authorized.ok) return authorized;
+    const { session } = authorized;
+    const now = Date.now();
+    const planned = plan(session, now);
+    if (!planned.ok) return planned;
+    const present = this.#participate(session, now);
+    if (!present.ok) return present;
+    const event = planned.change();
+    return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
+  }
+
+  /**
+   * What every visible act of a participant costs and brings: it is paced per session, and it
+   * brings back a participant who had been announced as left.
+   */
+  #participate(session: Session, now: number): Result<object> {
+    const holder = session.online ? undefined : this.#sessions.onlineByName(session.name);
+    if (holder) {
+      return fail(409, "name_taken", `Someone else joined as ${holder.name} while you were away; join again.`);
+    }
+    const waitMs = this.#rateLimiter.take(session.token, now);
+    if (waitMs > 0) {
+      return fail(429, "rate_limited", "You are sending too fast; wait a moment.", Math.ceil(waitMs / 1000));
+    }
+    this.#sessions.save({ ...session, online: true, seenAt: now });
+    if (!session.online) this.#publish(joinEvent(session.name, now));
+    this.#presence.seen(session.token, now);
+    return { ok: true };
+  }
+
   #authorize(token: string, name: string | undefined): Result<{ session: Session }> {
     const session = this.#sessions.get(token);
     if (!session) return fail(401, "not_joined", "Join the room first; your session is unknown or has expired.");
@@ -266,10 +318,11 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Stores an event, sends it to every stream, and returns its id. */
-  #publish(event: ChatEvent): number {
+  #publish(event: RoomEvent, links: Omit<EventLinks, "event"> = {}): number {
     const data = JSON.stringify(event);
-    const id = this.#log.append(data);
-    this.#subscribers.broadcast(encoder.encode(encodeMessage({ id, data })));
+    const name = sseEventName(event);
+    const id = this.#log.append(data, { ...links, event: name });
+    this.#subscribers.broadcast(encoder.encode(encodeMessage({ id, event: name, data })));
     return id;
   }
 

@@ -1,3 +1,5 @@
+import { REACTION_EMOJI } from "./reactions";
+
 /** The limits and timings of a room, read from the `[vars]` in wrangler.toml. */
 export interface RoomConfig {
   historyOnConnect: number;
@@ -18,6 +20,8 @@ export interface RoomConfig {
   sessionTtlMs: number;
   typingIntervalMs: number;
   keysPerSession: number;
+  editWindowMs: number;
+  reactionsPerMessage: number;
 }
 
 /** The limits and timings a page works with, sent in every stream's greeting. */
@@ -28,11 +32,25 @@ export interface ClientLimits {
   typingIntervalMs: number;
   /** Time between heartbeats: a stream silent for much longer is dead. */
   heartbeatMs: number;
+  /** How long after sending a message its author may edit it. */
+  editWindowMs: number;
+  /** The emoji a message can be reacted to with. */
+  reactionEmoji: readonly string[];
+  /** Most reactions one message takes, every emoji and person counted. */
+  reactionsPerMessage: number;
 }
 
 export function clientLimits(config: RoomConfig): ClientLimits {
-  const { nameMaxLength, messageMaxLength, typingIntervalMs, heartbeatMs } = config;
-  return { nameMaxLength, messageMaxLength, typingIntervalMs, heartbeatMs };
+  const { nameMaxLength, messageMaxLength, typingIntervalMs, heartbeatMs, editWindowMs, reactionsPerMessage } = config;
+  return {
+    nameMaxLength,
+    messageMaxLength,
+    typingIntervalMs,
+    heartbeatMs,
+    editWindowMs,
+    reactionEmoji: REACTION_EMOJI,
+    reactionsPerMessage,
+  };
 }
 
 /** Largest request body the API reads, in bytes. */
@@ -80,6 +98,8 @@ function parseConfig(env: Env): RoomConfig {
     sessionTtlMs: positive(env, "SESSION_TTL_DAYS") * 24 * 60 * 60 * 1000,
     typingIntervalMs: seconds(env, "TYPING_INTERVAL_SECONDS"),
     keysPerSession: whole(env, "MESSAGE_KEYS_PER_SESSION", 1),
+    editWindowMs: seconds(env, "EDIT_WINDOW_SECONDS"),
+    reactionsPerMessage: whole(env, "REACTIONS_PER_MESSAGE", 1),
   };
 }
 

@@ -1,17 +1,45 @@
-/** A stored event: its id and the JSON text sent as its `data`. */
+/** A stored event: its id, its SSE event name (none for a default-type event) and its JSON `data`. */
 export interface StoredEvent {
   id: number;
+  event?: string;
   data: string;
+}
+
+/** What a row is stored with besides its data: who may change it and what it points at. */
+export interface EventLinks {
+  /** The SSE event name; none for messages, joins and leaves. */
+  event?: string;
+  /** The session that posted a message, the only one that may edit or delete it. */
+  author?: string;
+  /** The message a change is about. */
+  target?: number;
+  /** The message a reply answers. */
+  replyTo?: number;
+}
+
+/** A stored message, as its row holds it. */
+export interface StoredMessage {
+  id: number;
+  event?: string;
+  data: string;
+  author?: string;
 }
 
 /**
  * The room's history in SQLite. Ids come from AUTOINCREMENT, so they only ever grow, even across
  * restarts and after every older row has been deleted by retention.
+ *
+ * A message's row always holds the message as it is now: an edit, a reaction or a deletion
+ * rewrites it in place (keeping its id) besides being appended as an event of its own. So a
+ * new reader's history shows messages as they are, and a resuming reader, which is sent both,
+ * ends with what a reader that stayed built from the changes.
  */
 export class EventLog {
   readonly #sql: SqlStorage;
   readonly #retained: number;
   #lastId: number;
+  /** Where the history of the newest `count` timeline rows starts, as of `lastId`; cleared by any write. */
+  #historyStart: { count: number; afterId: number } | undefined;
 
   constructor(sql: SqlStorage, retained: number) {
     this.#sql = sql;
@@ -20,6 +48,9 @@ export class EventLog {
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       data TEXT NOT NULL
     )`);
+    addMissingColumns(sql);
+    sql.exec("CREATE INDEX IF NOT EXISTS events_by_target ON events (target) WHERE target IS NOT NULL");
+    sql.exec("CREATE INDEX IF NOT EXISTS events_by_reply_to ON events (reply_to) WHERE reply_to IS NOT NULL");
     this.#lastId =
       sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").toArray()[0]?.seq ?? 0;
   }
@@ -30,10 +61,20 @@ export class EventLog {
   }
 
   /** Stores an event, drops what falls out of retention, and returns the new id. */
-  append(data: string): number {
-    const { id } = this.#sql.exec<{ id: number }>("INSERT INTO events (data) VALUES (?) RETURNING id", data).one();
+  append(data: string, links: EventLinks = {}): number {
+    const { id } = this.#sql
+      .exec<{ id: number }>(
+        "INSERT INTO events (data, event, author, target, reply_to) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        data,
+        links.event ?? null,
+        links.author ?? null,
+        links.target ?? null,
+        links.replyTo ?? null,
+      )
+      .one();
     this.#sql.exec("DELETE FROM events WHERE id <= ?", id - this.#retained);
     this.#lastId = id;
+    this.#historyStart = undefined;
     return id;
   }
 
@@ -45,11 +86,83 @@ export class EventLog {
   /** Up to `limit` stored events with an id greater than `afterId`, oldest first. */
   after(afterId: number, limit: number): StoredEvent[] {
     return this.#sql
-      .exec<{ id: number; data: string }>(
-        "SELECT id, data FROM events WHERE id > ? ORDER BY id LIMIT ?",
+      .exec<{ id: number; event: string | null; data: string }>(
+        "SELECT id, event, data FROM events WHERE id > ? ORDER BY id LIMIT ?",
         afterId,
         limit,
       )
-      .toArray();
+      .toArray()
+      .map(({ id, event, data }) => (event === null ? { id, data } : { id, event, data }));
+  }
+
+  /**
+   * The id a new reader's history starts after, so that it holds the newest `count` rows of the
+   * timeline (messages, joins and leaves): changes to messages and deleted messages take no
+   * place in it.
+   */
+  historyStart(count: number): number {
+    if (this.#historyStart?.count === count) return this.#historyStart.afterId;
+    let afterId = this.#lastId;
+    if (count > 0) {
+      const nth = this.#sql
+        .exec<{ id: number }>("SELECT id FROM events WHERE event IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?", count - 1)
+        .toArray()[0];
+      afterId = nth ? nth.id - 1 : (this.oldestId() ?? this.#lastId + 1) - 1;
+    }
+    this.#historyStart = { count, afterId };
+    return afterId;
+  }
+
+  /** The stored row with this id, if retention has kept it. */
+  get(id: number): StoredMessage | undefined {
+    const row = this.#sql
+      .exec<{ id: number; event: string | null; data: string; author: string | null }>(
+        "SELECT id, event, data, author FROM events WHERE id = ?",
+        id,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    return { id: row.id, data: row.data, event: row.event ?? undefined, author: row.author ?? undefined };
+  }
+
+  /** The stored replies to a message. */
+  repliesTo(id: number): StoredEvent[] {
+    return this.#sql.exec<{ id: number; data: string }>("SELECT id, data FROM events WHERE reply_to = ?", id).toArray();
+  }
+
+  /**
+   * Replaces a row's data (and event name), keeping its id. The old text is first overwritten
+   * with zeros of the same size, which SQLite writes over the same bytes, so that it does not
+   * linger in the database's free space.
+   */
+  rewrite(id: number, data: string, event?: string): void {
+    this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id = ?", id);
+    this.#sql.exec("UPDATE events SET data = ?, event = ? WHERE id = ?", data, event ?? null, id);
+    this.#historyStart = undefined;
+  }
+
+  /** Rewrites every change of one kind made to a message into `data` (under `event`). */
+  rewriteChanges(target: number, kind: string, data: string, event: string): void {
+    const rows = this.#sql.exec<{ id: number }>("SELECT id FROM events WHERE target = ? AND event = ?", target, kind);
+    for (const { id } of rows.toArray()) this.rewrite(id, data, event);
+  }
+}
+
+/** Rooms made before messages could change have rows without the columns that track changes. */
+function addMissingColumns(sql: SqlStorage): void {
+  const present = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
+      .toArray()
+      .map((column) => column.name),
+  );
+  const columns: [string, string][] = [
+    ["event", "TEXT"],
+    ["author", "TEXT"],
+    ["target", "INTEGER"],
+    ["reply_to", "INTEGER"],
+  ];
+  for (const [name, type] of columns) {
+    if (!present.has(name)) sql.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
   }
 }

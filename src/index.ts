@@ -1,5 +1,16 @@
 import { type IRequest, Router } from "itty-router";
-import { join, leave, listUsers, openStream, postMessage, postTyping } from "./api";
+import {
+  addReaction,
+  deleteMessage,
+  editMessage,
+  join,
+  leave,
+  listUsers,
+  openStream,
+  postMessage,
+  postTyping,
+  removeReaction,
+} from "./api";
 import { assertReasonableSize } from "./request-limits";
 import { failureResponse } from "./responses";
 import { FailureError, fail } from "./result";
@@ -16,7 +27,8 @@ type Args = [Env, ExecutionContext];
 const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/stream": { GET: openStream },
   "/users": { GET: listUsers, POST: join, DELETE: leave },
-  "/messages": { POST: postMessage },
+  "/messages": { POST: postMessage, PATCH: editMessage, DELETE: deleteMessage },
+  "/reactions": { POST: addReaction, DELETE: removeReaction },
   "/typing": { POST: postTyping },
 };
 

@@ -22,3 +22,8 @@ export interface RoomStats {
   /** Addresses and sessions the rate limiters hold a bucket for. */
   limiterKeys: number;
 }
+
+/** The id of the event a change to a message was published as; null when it changed nothing. */
+export interface ChangeMade {
+  id: number | null;
+}

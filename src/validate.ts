@@ -1,3 +1,4 @@
+import { REACTION_EMOJI } from "./reactions";
 import { FailureError, fail } from "./result";
 
 /** The room the original chat's root endpoints act on. */
@@ -85,6 +86,24 @@ const MESSAGE_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 export function parseMessageKey(raw: string): string {
   if (!MESSAGE_KEY.test(raw)) {
     throw refuse(400, "invalid_key", "A message key is 8 to 64 characters of letters, digits, '-' and '_'.");
+  }
+  return raw;
+}
+
+/** The id of a message a request is about: a whole number, as a string (forms) or a number (JSON). */
+export function parseMessageId(raw: unknown): number {
+  const id =
+    typeof raw === "number" ? raw : typeof raw === "string" && /^\d{1,15}$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw refuse(400, "invalid_message_id", "A message id is a whole number from 1 up.");
+  }
+  return id;
+}
+
+/** An emoji to react with: one of the room's set. */
+export function parseReactionEmoji(raw: string): string {
+  if (!REACTION_EMOJI.includes(raw)) {
+    throw refuse(400, "unknown_emoji", `A reaction is one of ${REACTION_EMOJI.join(" ")}.`);
   }
   return raw;
 }

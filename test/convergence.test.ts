@@ -1,105 +1,169 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { jsonBody, type OpenedStream, type Participant } from "./support/chat-client";
-import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, openStream } from "./support/self-client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OpenedStream, Participant } from "./support/chat-client";
+import { RoomView } from "./support/room-view";
+import { freshRoom } from "./support/rooms";
+import { act, joinAs, openStream } from "./support/self-client";
 
-/** What a reader knows of the room once it has folded every event it was sent. */
-type View = { id: number; name: string; msg: string; kind: string }[];
+const PEOPLE = 4;
+const EMOJI = ["👍", "❤️", "🎉"];
 
+/** One step of a room's life. `which` picks among the messages posted so far. */
 type Action =
-  | { kind: "post"; who: number; text: string; key: number; again: boolean }
+  | { kind: "post"; who: number; text: string; key: number; again: boolean; replyTo: number | undefined }
+  | { kind: "edit"; who: number; byAuthor: boolean; which: number; text: string }
+  | { kind: "delete"; who: number; byAuthor: boolean; which: number }
+  | { kind: "react"; who: number; which: number; emoji: number; on: boolean }
   | { kind: "typing"; who: number }
   | { kind: "cut"; readFirst: boolean };
+
+const who = fc.nat(PEOPLE - 1);
+const which = fc.nat(30);
+/** Mostly by the message's author, who alone may edit or delete it; sometimes by someone else, who is refused. */
+const byAuthor = fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 });
+const text = fc.string({ minLength: 1, maxLength: 12 }).filter((value) => value.trim() !== "");
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
     kind: fc.constant("post" as const),
-    who: fc.nat(3),
-    text: fc.string({ minLength: 1, maxLength: 12 }).filter((text) => text.trim() !== ""),
+    who,
+    text,
     key: fc.nat(5),
     again: fc.boolean(),
+    replyTo: fc.option(which, { nil: undefined }),
   }),
-  fc.record({ kind: fc.constant("typing" as const), who: fc.nat(3) }),
+  fc.record({ kind: fc.constant("edit" as const), who, byAuthor, which, text }),
+  fc.record({ kind: fc.constant("delete" as const), who, byAuthor, which }),
+  fc.record({ kind: fc.constant("react" as const), who, which, emoji: fc.nat(EMOJI.length - 1), on: fc.boolean() }),
+  fc.record({ kind: fc.constant("typing" as const), who }),
   fc.record({ kind: fc.constant("cut" as const), readFirst: fc.boolean() }),
 );
 
-function post(participant: Participant, msg: string, key: string): Promise<Response> {
-  const { headers, ...body } = jsonBody({ msg, key });
-  return call(`${roomPath(participant.room)}/messages`, {
-    method: "POST",
-    ...body,
-    headers: { ...headers, Authorization: `Bearer ${participant.token}` },
-  });
+/** Reads until the event with id `last` has arrived, folding every event into `view`. */
+async function readThrough(stream: OpenedStream, last: number, view: RoomView): Promise<void> {
+  if ((view.ids.at(-1) ?? 0) >= last) return;
+  const events = await stream.reader.until((event) => Number(event.id) >= last && event.event !== "presence", 5000);
+  for (const event of events) view.apply(event);
 }
 
-/** Reads until the event with id `last` has arrived, folding chat events into `view`. */
-async function readThrough(stream: OpenedStream, last: number, view: View): Promise<void> {
-  if ((view.at(-1)?.id ?? 0) >= last) return;
-  const events = await stream.reader.chatUntil((_, id) => id >= last, 5000);
-  for (const { id, data } of events) {
-    // An event the reader already has would be a double: keep it, so the comparison shows it.
-    view.push({ id, name: data.name, msg: data.msg, kind: data.kind });
-  }
-}
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("convergence", () => {
   it("gives a reader that dropped anywhere and resumed with Last-Event-ID the same view as one that stayed", async () => {
+    // Each step happens two seconds after the last, so that the room's pace limits never refuse one.
+    let clock = Date.now();
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 24 }), async (actions) => {
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), async (actions) => {
         const room = freshRoom("converge");
         const stub = env.CHAT_ROOM.getByName(room);
-        const people = [];
-        for (let i = 0; i < 4; i++) people.push(await joinAs(room, `p${i}`));
+        const people: Participant[] = [];
+        for (let i = 0; i < PEOPLE; i++) people.push(await joinAs(room, `p${i}`));
         const steady = await openStream(room, { lastEventId: 0 });
         let dropping = await openStream(room, { lastEventId: 0 });
         let position = "0";
-        const steadyView: View = [];
-        const droppingView: View = [];
+        const steadyView = new RoomView();
+        const droppingView = new RoomView();
         const sentUnder = new Map<string, number>();
-        let posts = 0;
+        /** Every message posted, and every text it has had, each marked so a stream can be searched for it. */
+        const posted: { id: number; author: number; markers: string[] }[] = [];
+        const deletedMarkers: string[] = [];
+        /** Each stream opened during the run, with the texts deleted before it opened. */
+        const laterStreams: { stream: OpenedStream; deleted: string[] }[] = [];
+        let texts = 0;
+        const marked = (value: string) => {
+          texts += 1;
+          return { msg: `${value} ~${texts}~`, marker: `~${texts}~` };
+        };
 
         for (const step of actions) {
-          if (step.kind === "post") {
-            const participant = people[step.who] as Participant;
-            // Some sends are retries of an earlier one under the same key.
-            const key = step.again
-              ? `message-${step.who}-${step.key}-again`
-              : `message-${step.who}-${step.key}-${sentUnder.size}`;
-            const response = await post(participant, step.text, key);
-            expect([200, 201]).toContain(response.status);
-            const { id } = (await response.json()) as { id: number };
-            if (response.status === 200) expect(sentUnder.get(key)).toBe(id);
-            else posts += 1;
-            sentUnder.set(key, id);
-          } else if (step.kind === "typing") {
-            const participant = people[step.who] as Participant;
-            await call(`${roomPath(room)}/typing`, {
-              method: "POST",
-              headers: { Authorization: `Bearer ${participant.token}` },
-            });
-          } else {
+          clock += 2000;
+          if (step.kind === "typing" || step.kind === "cut") {
+            if (step.kind === "typing") {
+              expect((await act(people[step.who] as Participant, "POST", "/typing")).status).toBe(204);
+              continue;
+            }
             if (step.readFirst) await readThrough(dropping, (await stub.stats()).lastEventId, droppingView);
             // Cut, perhaps with events still unread in the stream, and resume from the last id read,
             // which a connection that read nothing leaves as it was, as EventSource does.
             position = dropping.reader.lastEventId ?? position;
             await dropping.reader.cancel();
             dropping = await openStream(room, { lastEventId: position });
+            laterStreams.push({ stream: dropping, deleted: [...deletedMarkers] });
+            continue;
           }
+          const before = (await stub.stats()).lastEventId;
+          if (step.kind === "post") {
+            const participant = people[step.who] as Participant;
+            // Some sends are retries of an earlier one under the same key.
+            const key = step.again
+              ? `message-${step.who}-${step.key}-again`
+              : `message-${step.who}-${step.key}-${sentUnder.size}`;
+            const { msg, marker } = marked(step.text);
+            const replyTo = step.replyTo === undefined ? undefined : posted[step.replyTo % (posted.length || 1)]?.id;
+            const response = await act(participant, "POST", "/messages", { msg, key, replyTo });
+            if (response.status === 410) {
+              // A reply to a deleted message is refused and changes nothing.
+              expect((await stub.stats()).lastEventId).toBe(before);
+              continue;
+            }
+            expect([200, 201]).toContain(response.status);
+            const { id } = (await response.json()) as { id: number };
+            if (response.status === 200) expect(sentUnder.get(key)).toBe(id);
+            else posted.push({ id, author: step.who, markers: [marker] });
+            sentUnder.set(key, id);
+            continue;
+          }
+          const target = posted[step.which % (posted.length || 1)];
+          if (!target) continue;
+          const byAuthor = step.kind !== "react" && step.byAuthor;
+          const participant = people[byAuthor ? target.author : step.who] as Participant;
+          let response: Response;
+          let marker: string | undefined;
+          if (step.kind === "edit") {
+            const edit = marked(step.text);
+            marker = edit.marker;
+            response = await act(participant, "PATCH", "/messages", { id: target.id, msg: edit.msg });
+          } else if (step.kind === "delete") {
+            response = await act(participant, "DELETE", "/messages", { id: target.id });
+          } else {
+            const emoji = EMOJI[step.emoji];
+            response = await act(participant, step.on ? "POST" : "DELETE", "/reactions", { id: target.id, emoji });
+          }
+          if (response.status !== 200) {
+            // Someone else's message, or one already deleted: refused, and nothing changed.
+            expect([403, 410]).toContain(response.status);
+            expect((await stub.stats()).lastEventId).toBe(before);
+            continue;
+          }
+          if (marker !== undefined) target.markers.push(marker);
+          if (step.kind === "delete") deletedMarkers.push(...target.markers);
         }
 
         const last = (await stub.stats()).lastEventId;
+        const fresh = await openStream(room, { lastEventId: 0 });
+        laterStreams.push({ stream: fresh, deleted: [...deletedMarkers] });
         await readThrough(steady, last, steadyView);
         await readThrough(dropping, last, droppingView);
-        await Promise.all([steady.reader.cancel(), dropping.reader.cancel()]);
+        const freshView = new RoomView();
+        await readThrough(fresh, last, freshView);
+        await Promise.all([steady.reader.cancel(), dropping.reader.cancel(), fresh.reader.cancel()]);
 
-        expect(droppingView).toEqual(steadyView);
+        expect(droppingView.messages).toEqual(steadyView.messages);
+        expect(freshView.messages).toEqual(steadyView.messages);
         // Every stored event once, in order; typing signals, which have no id, never among them.
-        expect(steadyView.map((event) => event.id)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-        expect(steadyView.filter((event) => event.kind === "message")).toHaveLength(posts);
+        expect(steadyView.ids).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+        expect(droppingView.ids).toEqual(steadyView.ids);
+        expect([...steadyView.messages.keys()]).toEqual(posted.map((message) => message.id));
+        // A stream opened after a deletion never carries any text the deleted message had.
+        for (const { stream, deleted } of laterStreams) {
+          for (const marker of deleted) expect(stream.reader.raw).not.toContain(marker);
+        }
       }),
-      { numRuns: 12 },
+      { numRuns: 25 },
     );
-  }, 60_000);
+  }, 120_000);
 });

@@ -163,8 +163,9 @@ describe("paths and methods", () => {
   );
 
   it.each([
-    ["PUT", "/messages", "POST"],
-    ["GET", "/messages", "POST"],
+    ["PUT", "/messages", "POST, PATCH, DELETE"],
+    ["GET", "/messages", "POST, PATCH, DELETE"],
+    ["GET", "/reactions", "POST, DELETE"],
     ["POST", "/stream", "GET"],
     ["PATCH", "/users", "GET, POST, DELETE"],
   ])("answers %s %s with a JSON 405 naming what is allowed", async (method, path, allow) => {

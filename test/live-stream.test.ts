@@ -39,6 +39,9 @@ describe("the event stream", () => {
       messageMaxLength: Number(env.MESSAGE_MAX_LENGTH),
       typingIntervalMs: Number(env.TYPING_INTERVAL_SECONDS) * 1000,
       heartbeatMs: Number(env.HEARTBEAT_SECONDS) * 1000,
+      editWindowMs: Number(env.EDIT_WINDOW_SECONDS) * 1000,
+      reactionEmoji: ["👍", "❤️", "😂", "🎉", "😮", "😢"],
+      reactionsPerMessage: Number(env.REACTIONS_PER_MESSAGE),
     });
     await reader.cancel();
   });

@@ -40,6 +40,11 @@ export interface ChatClient {
   say(participant: Participant, msg: string): Promise<Response>;
   /** Posts and returns the id the server acknowledged, failing on anything but 201. */
   sayOk(participant: Participant, msg: string): Promise<number>;
+  /**
+   * Any request to one of the room's endpoints (`/messages`, `/reactions`, …) under the
+   * participant's token, with `fields` as JSON; the caller reads or cancels the answer.
+   */
+  act(participant: Participant, method: string, endpoint: string, fields?: Record<string, unknown>): Promise<Response>;
   /** Leaves under the participant's token. */
   leave(participant: Participant): Promise<Response>;
   /** Who is online in the room. */
@@ -104,6 +109,10 @@ export function chatClient(fetch: Fetch, baseUrl: string, options: { cookies?: C
       const response = await say(participant, msg);
       if (response.status !== 201) throw await refused("post", response);
       return ((await response.json()) as { id: number }).id;
+    },
+    act(participant, method, endpoint, fields) {
+      const init: RequestInit = fields === undefined ? { method } : { method, ...jsonBody(fields) };
+      return call(`${roomPath(participant.room)}${endpoint}`, authorized(participant, init));
     },
     leave(participant) {
       return call(`${roomPath(participant.room)}/users`, authorized(participant, { method: "DELETE" }));

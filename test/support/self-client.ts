@@ -11,4 +11,4 @@ export const ORIGIN = "http://chat.test";
 export const chat = chatClient((url, init) => SELF.fetch(url, init), ORIGIN);
 
 /** {@link chat}'s functions, one by one. */
-export const { call, joinAs, say, sayOk, leave, users, openStream } = chat;
+export const { call, joinAs, say, sayOk, act, leave, users, openStream } = chat;

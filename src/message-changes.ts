@@ -1,0 +1,139 @@
+import type { ChangeEvent, ChatEvent, QuotedMessage } from "./chat-event";
+import type { EventLog } from "./event-log";
+import type { Reactions } from "./reactions";
+import { fail, type Result } from "./result";
+
+/**
+ * A change found allowed, not yet made. Checking comes first and changes nothing, so that a
+ * request the room refuses for another reason (its pace, say) leaves everything as it was.
+ * Making it rewrites what is stored and returns the event to publish, or nothing when the
+ * change would change nothing.
+ */
+export type PlannedChange = () => ChangeEvent | undefined;
+
+/** Edits, deletions, reactions and replies: the ways a message is answered or changed after it was sent. */
+export class MessageChanges {
+  readonly #log: EventLog;
+  readonly #reactions: Reactions;
+  readonly #limits: { editWindowMs: number; reactionsPerMessage: number };
+
+  constructor(log: EventLog, reactions: Reactions, limits: { editWindowMs: number; reactionsPerMessage: number }) {
+    this.#log = log;
+    this.#reactions = reactions;
+    this.#limits = limits;
+  }
+
+  /** The quote a reply to message `id` carries. */
+  quote(id: number): Result<{ quote: QuotedMessage }> {
+    const found = this.#message(id);
+    if (!found.ok) return found;
+    return { ok: true, quote: { id, user: found.message.user, msg: found.message.msg } };
+  }
+
+  edit(author: string, id: number, msg: string, now: number): Result<{ change: PlannedChange }> {
+    const found = this.#ownMessage(author, id, "edit");
+    if (!found.ok) return found;
+    const { message } = found;
+    if (now - message.at > this.#limits.editWindowMs) {
+      const minutes = Math.round(this.#limits.editWindowMs / 60_000);
+      return fail(403, "edit_window_closed", `A message can be edited for ${minutes} minutes after it is sent.`);
+    }
+    return {
+      ok: true,
+      change: () => {
+        if (message.msg === msg) return undefined;
+        this.#log.rewrite(id, JSON.stringify({ ...message, msg, edited: now }));
+        this.#requote(id, (quote) => ({ ...quote, msg }));
+        return { kind: "edit", target: id, user: message.user, msg, at: now };
+      },
+    };
+  }
+
+  /** Deletes a message: its text, its earlier versions and its quotes in replies leave storage. */
+  delete(author: string, id: number, now: number): Result<{ change: PlannedChange }> {
+    const found = this.#ownMessage(author, id, "delete");
+    if (!found.ok) return found;
+    const { message } = found;
+    return {
+      ok: true,
+      change: () => {
+        const event: ChangeEvent = { kind: "delete", target: id, user: message.user, at: now };
+        const data = JSON.stringify(event);
+        // The message and each edit of it become what a reader is sent when it is deleted.
+        this.#log.rewrite(id, data, "delete");
+        this.#log.rewriteChanges(id, "edit", data, "delete");
+        this.#requote(id, ({ user }) => ({ id, user, deleted: true }));
+        this.#reactions.forget(id);
+        return event;
+      },
+    };
+  }
+
+  /** Adds (`on`) or takes back a participant's reaction; one of each emoji per person and message. */
+  react(
+    reactor: { token: string; name: string },
+    id: number,
+    emoji: string,
+    on: boolean,
+    now: number,
+  ): Result<{ change: PlannedChange }> {
+    const found = this.#message(id);
+    if (!found.ok) return found;
+    const { message } = found;
+    const has = this.#reactions.has(id, emoji, reactor.token);
+    if (on && !has && this.#reactions.count(id) >= this.#limits.reactionsPerMessage) {
+      return fail(
+        409,
+        "too_many_reactions",
+        `A message takes at most ${this.#limits.reactionsPerMessage} reactions, and this one has them.`,
+      );
+    }
+    return {
+      ok: true,
+      change: () => {
+        if (on === has) return undefined;
+        if (on) this.#reactions.add(id, emoji, reactor.token, reactor.name);
+        else this.#reactions.remove(id, emoji, reactor.token);
+        const reactions = this.#reactions.of(id);
+        const { reactions: _previous, ...rest } = message;
+        this.#log.rewrite(id, JSON.stringify(Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest));
+        const users = reactions[emoji] ?? [];
+        return { kind: "reaction", target: id, user: reactor.name, emoji, users, at: now };
+      },
+    };
+  }
+
+  #ownMessage(author: string, id: number, verb: string): Result<{ message: ChatEvent }> {
+    const found = this.#message(id);
+    if (!found.ok) return found;
+    if (found.author !== author) {
+      return fail(403, "not_author", `Only the person who sent a message can ${verb} it.`);
+    }
+    return found;
+  }
+
+  /** Message `id` as it is now, if it is one the room still holds and it is not deleted. */
+  #message(id: number): Result<{ message: ChatEvent; author: string | undefined }> {
+    const row = this.#log.get(id);
+    if (!row) {
+      return id <= this.#log.lastId
+        ? fail(410, "message_expired", `Message ${id} is older than the history this room keeps.`)
+        : fail(404, "no_such_message", `There is no message ${id} in this room.`);
+    }
+    if (row.event === "delete") return fail(410, "message_deleted", `Message ${id} was deleted.`);
+    const message = JSON.parse(row.data) as ChatEvent;
+    if (row.event !== undefined || message.kind !== "message") {
+      return fail(404, "no_such_message", `Event ${id} is not a message.`);
+    }
+    return { ok: true, message, author: row.author };
+  }
+
+  /** Rewrites the quote in every stored reply to message `id`. */
+  #requote(id: number, quote: (current: QuotedMessage) => QuotedMessage): void {
+    for (const reply of this.#log.repliesTo(id)) {
+      const message = JSON.parse(reply.data) as ChatEvent;
+      if (message.replyTo === undefined) continue;
+      this.#log.rewrite(reply.id, JSON.stringify({ ...message, replyTo: quote(message.replyTo) }));
+    }
+  }
+}

@@ -1,0 +1,338 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ChangeEvent, ChatEvent } from "../src/chat-event";
+import { form } from "./support/chat-client";
+import { expectError } from "./support/expect-error";
+import { RoomView } from "./support/room-view";
+import { freshRoom, roomPath } from "./support/rooms";
+import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
+import type { SseEvent } from "./support/sse-events";
+
+const EDIT_WINDOW_MS = Number(env.EDIT_WINDOW_SECONDS) * 1000;
+const REACTIONS_PER_MESSAGE = Number(env.REACTIONS_PER_MESSAGE);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Moves the room's clock (it runs in the test's isolate) a minute on, so that no pace limit is met. */
+function aMinuteLater(): void {
+  vi.spyOn(Date, "now").mockReturnValue(Date.now() + 60_000);
+}
+
+async function changed(response: Response): Promise<number | null> {
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { id: number | null }).id;
+}
+
+async function lastEventId(room: string): Promise<number> {
+  return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
+}
+
+/** Every event a new reader of the room is sent, up to the newest stored one. */
+async function newReaderEvents(room: string): Promise<{ events: SseEvent[]; raw: string }> {
+  const last = await lastEventId(room);
+  const stream = await openStream(room);
+  const events = await stream.reader.until((event) => Number(event.id) >= last && event.event !== "presence");
+  const raw = stream.reader.raw;
+  await stream.reader.cancel();
+  return { events, raw };
+}
+
+/** What a reader folds from a stream opened now: a new reader's, or one resuming after `from`. */
+async function viewOf(room: string, from?: number): Promise<RoomView> {
+  const last = await lastEventId(room);
+  const stream = await openStream(room, from === undefined ? {} : { lastEventId: from });
+  const view = new RoomView();
+  for (const event of await stream.reader.until((event) => Number(event.id) >= last && event.event !== "presence")) {
+    view.apply(event);
+  }
+  await stream.reader.cancel();
+  return view;
+}
+
+describe("editing", () => {
+  it("gives the author's message its new text: an edit event for readers, the message as it is now for new ones", async () => {
+    const room = freshRoom("edit");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "helo");
+    const live = await openStream(room, { lastEventId: id });
+
+    const editId = await changed(await act(mina, "PATCH", "/messages", { id, msg: "hello" }));
+    const event = (await live.reader.until((received) => received.event === "edit")).at(-1);
+    await live.reader.cancel();
+    expect(event?.id).toBe(String(editId));
+    const edit = JSON.parse(event?.data ?? "") as ChangeEvent;
+    expect(edit).toMatchObject({ kind: "edit", target: id, user: "Mina", msg: "hello" });
+
+    const view = await viewOf(room);
+    expect(view.messages.get(id)).toEqual({ user: "Mina", msg: "hello", edited: true });
+    // The stored message itself was rewritten, not only followed by its edit.
+    const { events } = await newReaderEvents(room);
+    const stored = events.find((received) => received.id === String(id) && received.event === "message");
+    expect(JSON.parse(stored?.data ?? "")).toMatchObject({ msg: "hello", edited: edit.at, name: "Mina" });
+  });
+
+  it("changes nothing for the same text, and refuses others, the window's end, and what is not a message", async () => {
+    const room = freshRoom("edit-refusals");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const id = await sayOk(mina, "mine");
+    const before = await lastEventId(room);
+
+    expect(await changed(await act(mina, "PATCH", "/messages", { id, msg: " mine " }))).toBeNull();
+    await expectError(await act(leo, "PATCH", "/messages", { id, msg: "theirs" }), 403, "not_author");
+    await expectError(await act(mina, "PATCH", "/messages", { id: id - 1, msg: "a join" }), 404, "no_such_message");
+    await expectError(await act(mina, "PATCH", "/messages", { id: 999, msg: "later" }), 404, "no_such_message");
+    await expectError(await act(mina, "PATCH", "/messages", { id: "x", msg: "x" }), 400, "invalid_message_id");
+    await expectError(await act(mina, "PATCH", "/messages", { id, msg: "" }), 400, "empty_message");
+    await expectError(await act(mina, "PATCH", "/messages", { msg: "which?" }), 400, "missing_field");
+    const sent = Date.now();
+    vi.spyOn(Date, "now").mockReturnValue(sent + EDIT_WINDOW_MS + 1000);
+    await expectError(await act(mina, "PATCH", "/messages", { id, msg: "too late" }), 403, "edit_window_closed");
+    vi.restoreAllMocks();
+
+    expect(await lastEventId(room)).toBe(before);
+    expect((await viewOf(room)).messages.get(id)).toEqual({ user: "Mina", msg: "mine" });
+  });
+
+  it("takes a form body, as the original client's forms send", async () => {
+    const room = freshRoom("edit-form");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "one");
+    const response = await call(`${roomPath(room)}/messages`, {
+      method: "PATCH",
+      ...form({ id: String(id), msg: "two" }),
+      headers: { ...form({}).headers, Authorization: `Bearer ${mina.token}` },
+    });
+    expect(await changed(response)).toBeGreaterThan(id);
+  });
+});
+
+describe("deleting", () => {
+  it("removes the text from storage and from every later stream, new or resuming, earlier versions and quotes included", async () => {
+    const room = freshRoom("delete");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const start = await lastEventId(room);
+    const id = await sayOk(mina, "secret-first-draft");
+    await changed(await act(mina, "PATCH", "/messages", { id, msg: "secret-second-draft" }));
+    const reply = await sayReply(leo, "what was that?", id);
+    await changed(await act(leo, "POST", "/reactions", { id, emoji: "😮" }));
+    const live = await openStream(room, { lastEventId: await lastEventId(room) });
+
+    const deleteId = await changed(await act(mina, "DELETE", `/messages?id=${id}`));
+    const event = (await live.reader.until((received) => received.event === "delete")).at(-1);
+    await live.reader.cancel();
+    expect(event?.id).toBe(String(deleteId));
+    expect(JSON.parse(event?.data ?? "")).toMatchObject({ kind: "delete", target: id, user: "Mina" });
+
+    for (const from of [undefined, start, id]) {
+      const last = await lastEventId(room);
+      const stream = await openStream(room, from === undefined ? {} : { lastEventId: from });
+      await stream.reader.until((received) => Number(received.id) >= last && received.event !== "presence");
+      await stream.reader.cancel();
+      expect(stream.reader.raw).not.toMatch(/secret/);
+    }
+    const view = await viewOf(room, start);
+    expect(view.messages.get(id)).toEqual({ user: "Mina", deleted: true });
+    expect(view.messages.get(reply)?.replyTo).toEqual({ id, user: "Mina", deleted: true });
+    await runInDurableObject(env.CHAT_ROOM.getByName(room), (_room, state) => {
+      const sql = state.storage.sql;
+      expect(sql.exec("SELECT id FROM events WHERE data LIKE '%secret%'").toArray()).toEqual([]);
+      expect(sql.exec("SELECT * FROM reactions WHERE message_id = ?", id).toArray()).toEqual([]);
+    });
+  });
+
+  it("lets only the author delete, once", async () => {
+    const room = freshRoom("delete-refusals");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const id = await sayOk(mina, "mine");
+    await expectError(await act(leo, "DELETE", "/messages", { id }), 403, "not_author");
+    await changed(await act(mina, "DELETE", "/messages", { id }));
+    const after = await lastEventId(room);
+    await expectError(await act(mina, "DELETE", "/messages", { id }), 410, "message_deleted");
+    await expectError(await act(mina, "PATCH", "/messages", { id, msg: "back" }), 410, "message_deleted");
+    await expectError(await act(leo, "POST", "/reactions", { id, emoji: "👍" }), 410, "message_deleted");
+    await expectError(await act(leo, "POST", "/messages", { msg: "re", replyTo: id }), 410, "message_deleted");
+    expect(await lastEventId(room)).toBe(after);
+  });
+
+  it("refuses a message older than the room's history with 410", async () => {
+    const room = freshRoom("expired");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "old");
+    for (let i = 0; i < Number(env.HISTORY_RETAINED); i++) {
+      await runInDurableObject(env.CHAT_ROOM.getByName(room), async (chatRoom) => {
+        const posted = chatRoom.post({ token: mina.token, msg: `filler ${i}` });
+        expect(posted.ok).toBe(true);
+        aMinuteLater();
+      });
+    }
+    vi.restoreAllMocks();
+    await expectError(await act(mina, "DELETE", "/messages", { id }), 410, "message_expired");
+  });
+});
+
+async function sayReply(participant: Awaited<ReturnType<typeof joinAs>>, msg: string, replyTo: number) {
+  const response = await act(participant, "POST", "/messages", { msg, replyTo });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: number }).id;
+}
+
+describe("replies", () => {
+  it("carry a quote of the original that follows its edits", async () => {
+    const room = freshRoom("reply");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const id = await sayOk(mina, "lunch at 12?");
+    const reply = await sayReply(leo, "yes", id);
+    let view = await viewOf(room);
+    expect(view.messages.get(reply)).toEqual({
+      user: "Leo",
+      msg: "yes",
+      replyTo: { id, user: "Mina", msg: "lunch at 12?" },
+    });
+
+    await changed(await act(mina, "PATCH", "/messages", { id, msg: "lunch at 1?" }));
+    view = await viewOf(room);
+    expect(view.messages.get(reply)?.replyTo).toEqual({ id, user: "Mina", msg: "lunch at 1?" });
+    // The stored reply itself quotes the text as it is now, for a reader whose history starts after the edit.
+    const { events } = await newReaderEvents(room);
+    const stored = events.find((received) => received.id === String(reply) && received.event === "message");
+    expect(JSON.parse(stored?.data ?? "").replyTo).toEqual({ id, user: "Mina", msg: "lunch at 1?" });
+  });
+
+  it("refuses an unknown original, and a reply id that is not a number", async () => {
+    const room = freshRoom("reply-refusals");
+    const leo = await joinAs(room, "Leo");
+    const before = await lastEventId(room);
+    await expectError(await act(leo, "POST", "/messages", { msg: "re", replyTo: 50 }), 404, "no_such_message");
+    await expectError(await act(leo, "POST", "/messages", { msg: "re", replyTo: before }), 404, "no_such_message");
+    await expectError(await act(leo, "POST", "/messages", { msg: "re", replyTo: "first" }), 400, "invalid_message_id");
+    expect(await lastEventId(room)).toBe(before);
+  });
+});
+
+describe("reactions", () => {
+  it("are toggled per person and emoji, each event carrying everyone who reacted with it", async () => {
+    const room = freshRoom("react");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const id = await sayOk(mina, "we shipped");
+    const live = await openStream(room, { lastEventId: id });
+
+    const first = Number(await changed(await act(leo, "POST", "/reactions", { id, emoji: "🎉" })));
+    expect(await changed(await act(leo, "POST", "/reactions", { id, emoji: "🎉" }))).toBeNull();
+    await changed(await act(mina, "POST", "/reactions", { id, emoji: "🎉" }));
+    await changed(await act(mina, "POST", "/reactions", { id, emoji: "👍" }));
+    await changed(await act(leo, "DELETE", `/reactions?id=${id}&emoji=${encodeURIComponent("🎉")}`));
+    expect(await changed(await act(leo, "DELETE", "/reactions", { id, emoji: "🎉" }))).toBeNull();
+
+    const events = await live.reader.until((received) => Number(received.id) >= first + 3);
+    await live.reader.cancel();
+    const reactions = events.filter((event) => event.event === "reaction").map((event) => JSON.parse(event.data));
+    expect(reactions.map(({ emoji, users }) => ({ emoji, users }))).toEqual([
+      { emoji: "🎉", users: ["Leo"] },
+      { emoji: "🎉", users: ["Leo", "Mina"] },
+      { emoji: "👍", users: ["Mina"] },
+      { emoji: "🎉", users: ["Mina"] },
+    ]);
+    expect((await viewOf(room)).messages.get(id)?.reactions).toEqual({ "👍": ["Mina"], "🎉": ["Mina"] });
+  });
+
+  it("refuses an emoji outside the set and one past the limit, changing nothing", async () => {
+    const room = freshRoom("react-refusals");
+    const people = [];
+    for (let i = 0; i <= REACTIONS_PER_MESSAGE; i++) people.push(await joinAs(room, `p${i}`));
+    const [author] = people;
+    if (!author) throw new Error("nobody joined");
+    const id = await sayOk(author, "react to me");
+    await expectError(await act(author, "POST", "/reactions", { id, emoji: "🍕" }), 400, "unknown_emoji");
+    await expectError(await act(author, "POST", "/reactions", { id }), 400, "missing_field");
+    for (const person of people.slice(0, REACTIONS_PER_MESSAGE)) {
+      await changed(await act(person, "POST", "/reactions", { id, emoji: "👍" }));
+    }
+    const before = await lastEventId(room);
+    const last = people.at(-1);
+    if (!last) throw new Error("nobody joined");
+    await expectError(await act(last, "POST", "/reactions", { id, emoji: "👍" }), 409, "too_many_reactions");
+    expect(await lastEventId(room)).toBe(before);
+    // Taking one back is always allowed.
+    await changed(await act(author, "DELETE", "/reactions", { id, emoji: "👍" }));
+  });
+
+  it("need a session, as every change does", async () => {
+    const room = freshRoom("react-anonymous");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "hi");
+    const response = await call(`${roomPath(room)}/reactions`, {
+      method: "POST",
+      ...form({ id: String(id), emoji: "👍" }),
+    });
+    await expectError(response, 401, "not_joined");
+    const crossSite = await call(`${roomPath(room)}/messages?id=${id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${mina.token}`, Origin: "https://elsewhere.example" },
+    });
+    await expectError(crossSite, 403, "cross_site");
+  });
+});
+
+describe("history", () => {
+  it("gives a new reader the newest messages as they are now: changes take no place in it", async () => {
+    const room = freshRoom("history-window");
+    const mina = await joinAs(room, "Mina");
+    const ids = [];
+    for (let i = 0; i < Number(env.HISTORY_ON_CONNECT); i++) {
+      ids.push(await sayOk(mina, `message ${i}`));
+      aMinuteLater();
+    }
+    const last = ids.at(-1) ?? 0;
+    for (const emoji of ["👍", "❤️", "😂", "🎉", "😮", "😢"]) {
+      await changed(await act(mina, "POST", "/reactions", { id: last, emoji }));
+      await changed(await act(mina, "DELETE", "/reactions", { id: last, emoji }));
+      aMinuteLater();
+    }
+    await changed(await act(mina, "PATCH", "/messages", { id: last, msg: "edited" }));
+    vi.restoreAllMocks();
+
+    const view = await viewOf(room);
+    expect([...view.messages.keys()]).toEqual(ids);
+    expect(view.messages.get(last)).toEqual({ user: "Mina", msg: "edited", edited: true });
+  });
+
+  it("keeps change events out of the original client's onmessage: each is a named event", async () => {
+    const room = freshRoom("named-changes");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "x");
+    await changed(await act(mina, "POST", "/reactions", { id, emoji: "👍" }));
+    await changed(await act(mina, "PATCH", "/messages", { id, msg: "y" }));
+    await changed(await act(mina, "DELETE", "/messages", { id }));
+    const { events } = await newReaderEvents(room);
+    const messages = events.filter((event) => event.event === "message").map((event) => JSON.parse(event.data));
+    expect(messages.map((data: ChatEvent) => data.kind)).toEqual(["join"]);
+    expect(events.filter((event) => ["edit", "delete", "reaction"].includes(event.event)).length).toBe(4);
+  });
+});
+
+describe("storage", () => {
+  it("adds the columns changes need to a room made before them, keeping its events", async () => {
+    const room = freshRoom("migrate");
+    const mina = await joinAs(room, "Mina");
+    await sayOk(mina, "before");
+    await runInDurableObject(env.CHAT_ROOM.getByName(room), async (_room, state) => {
+      const sql = state.storage.sql;
+      sql.exec("ALTER TABLE events RENAME TO events_new");
+      sql.exec("CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)");
+      sql.exec("INSERT INTO events (id, data) SELECT id, data FROM events_new");
+      sql.exec("DROP TABLE events_new");
+      const { EventLog } = await import("../src/event-log");
+      const log = new EventLog(sql, 100);
+      const id = log.append("{}", { event: "edit", target: 1 });
+      expect(log.after(id - 1, 1)).toEqual([{ id, event: "edit", data: "{}" }]);
+      expect(log.after(0, 10).filter((event) => event.data.includes("before"))).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import type { ChangeEvent, ChatEvent, QuotedMessage } from "../../src/chat-event.ts";
+import type { SseEvent } from "./sse-events.ts";
+
+/** A message as a reader shows it once every event it was sent is applied. */
+export interface ShownMessage {
+  user: string;
+  msg?: string;
+  deleted?: true;
+  edited?: true;
+  replyTo?: QuotedMessage;
+  reactions?: Record<string, string[]>;
+}
+
+/**
+ * What a reader knows of a room, folded from its events exactly as a page applies them: messages
+ * by id, with their edits, deletions, quotes and reactions. Each stored event is applied once, in
+ * id order; those without an id (typing, the greeting's) and those already applied are passed by.
+ */
+export class RoomView {
+  readonly messages = new Map<number, ShownMessage>();
+  /** The id of every stored event applied, in the order they came. */
+  readonly ids: number[] = [];
+
+  apply(event: SseEvent): void {
+    if (!["message", "edit", "delete", "reaction"].includes(event.event)) return;
+    const id = Number(event.id);
+    if ((this.ids.at(-1) ?? 0) >= id) return;
+    this.ids.push(id);
+    if (event.event === "message") {
+      const data = JSON.parse(event.data) as ChatEvent;
+      if (data.kind === "message") this.messages.set(id, shown(data));
+      return;
+    }
+    this.#change(id, JSON.parse(event.data) as ChangeEvent);
+  }
+
+  #change(id: number, change: ChangeEvent): void {
+    const target = this.messages.get(change.target);
+    if (change.kind === "delete") {
+      // A deleted message's own row is sent in its place as the deletion.
+      if (target || change.target === id) this.messages.set(change.target, { user: change.user, deleted: true });
+      this.#requote(change.target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
+      return;
+    }
+    if (change.kind === "edit") {
+      if (target && !target.deleted) {
+        target.msg = change.msg;
+        target.edited = true;
+      }
+      this.#requote(change.target, (quote) => (quote.deleted ? quote : { ...quote, msg: change.msg }));
+      return;
+    }
+    if (!target || target.deleted) return;
+    const reactions = { ...target.reactions };
+    if (change.users.length > 0) reactions[change.emoji] = change.users;
+    else delete reactions[change.emoji];
+    // No reactions left reads as a message that never had any.
+    if (Object.keys(reactions).length > 0) target.reactions = reactions;
+    else delete target.reactions;
+  }
+
+  #requote(id: number, quote: (current: QuotedMessage) => QuotedMessage): void {
+    for (const message of this.messages.values()) {
+      if (message.replyTo?.id === id) message.replyTo = quote(message.replyTo);
+    }
+  }
+}
+
+function shown(data: ChatEvent): ShownMessage {
+  const message: ShownMessage = { user: data.user, msg: data.msg };
+  if (data.edited !== undefined) message.edited = true;
+  if (data.replyTo !== undefined) message.replyTo = data.replyTo;
+  const reactions = Object.entries(data.reactions ?? {}).filter(
+    (entry): entry is [string, string[]] => entry[1] !== undefined,
+  );
+  if (reactions.length > 0) message.reactions = Object.fromEntries(reactions);
+  return message;
+}
