@@ -1,7 +1,9 @@
 // @ts-check
 import { ApiError, ChatApi } from "./chat-api.js";
+import { ComposerContext } from "./composer-context.js";
 import { EventFeed } from "./event-feed.js";
 import { MentionAlerts } from "./mention-alerts.js";
+import { messageActions } from "./message-actions.js";
 import { MessageList } from "./message-list.js";
 import { Outbox } from "./outbox.js";
 import { PeopleList } from "./people-list.js";
@@ -25,16 +27,29 @@ function element(id) {
 const room = decodeURIComponent(/^\/r\/([^/]+)\//.exec(location.pathname)?.[1] ?? "lobby").toLowerCase();
 const tokenKey = `chat.token.${room}`;
 const api = new ChatApi(`/r/${room}`);
-const messages = new MessageList(
-  /** @type {HTMLOListElement} */ (element("messages")),
-  /** @type {HTMLButtonElement} */ (element("new-messages")),
-  () => ({ names: people.names, me: myName }),
-);
-const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (element("mention-alerts")));
 const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
 const nameInput = /** @type {HTMLInputElement} */ (element("name-input"));
 const composer = /** @type {HTMLFormElement} */ (element("composer"));
 const messageInput = /** @type {HTMLTextAreaElement} */ (element("message-input"));
+const composerContext = new ComposerContext(element("composer-context"), messageInput);
+const messages = new MessageList(
+  /** @type {HTMLOListElement} */ (element("messages")),
+  /** @type {HTMLButtonElement} */ (element("new-messages")),
+  () => ({
+    names: people.names,
+    me: myName,
+    editWindowMs: limits?.editWindowMs ?? 0,
+    emoji: limits?.reactionEmoji ?? [],
+  }),
+  messageActions({
+    api,
+    token: () => sessionStorage.getItem(tokenKey) ?? undefined,
+    composer: composerContext,
+    confirmDelete: /** @type {HTMLDialogElement} */ (element("confirm-delete")),
+    say,
+  }),
+);
+const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (element("mention-alerts")));
 const remaining = element("remaining");
 const notice = element("notice");
 const connection = element("connection");
@@ -44,10 +59,10 @@ const renameButton = element("rename");
 const leaveButton = element("leave");
 const typingIndicator = new TypingIndicator(element("typing"));
 const outbox = new Outbox(`chat.outbox.${room}`, {
-  send(text, key) {
+  send({ text, key, replyTo }) {
     const token = sessionStorage.getItem(tokenKey);
     if (!token) return Promise.reject(new ApiError(401, "not_joined", "Join the room to send.", undefined));
-    return api.post(text, token, key);
+    return api.post(text, token, key, replyTo);
   },
   onChange: (pending) => messages.showPending(pending, pendingActions),
   onSent(key, id) {
@@ -82,6 +97,14 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     if (news && document.hidden && event.kind === "message" && !own) {
       title.count(mentionsMe);
       if (mentionsMe) mentionAlerts.notify(event.name, event.msg, room);
+    }
+  },
+  onChange(id, change) {
+    messages.change(id, change);
+    // A message being replied to or edited that is deleted meanwhile cannot be any more.
+    if (change.kind === "delete" && composerContext.mode?.id === change.target) {
+      composerContext.cancel();
+      say("The message you were answering or editing was deleted.");
     }
   },
   onPresence(names) {
@@ -201,7 +224,8 @@ messageInput.addEventListener("input", () => {
 /** Tells the room this participant is typing, at most once per the room's interval. */
 function signalTyping() {
   const token = sessionStorage.getItem(tokenKey);
-  if (!token || !limits || !messageInput.value.trim()) return;
+  // Changing a message already sent is not news to the others.
+  if (!token || !limits || !messageInput.value.trim() || composerContext.mode?.kind === "edit") return;
   const now = Date.now();
   if (now - typingSignalledAt < limits.typingIntervalMs) return;
   typingSignalledAt = now;
@@ -223,13 +247,33 @@ composer.addEventListener("submit", (event) => {
     say(`A message is at most ${limits.messageMaxLength} characters.`);
     return;
   }
+  const mode = composerContext.mode;
   // Cleared at once so the next message can be typed while this one is on its way.
   messageInput.value = "";
   updateRemaining();
   say("");
-  outbox.add(text);
+  composerContext.done();
+  if (mode?.kind === "edit") saveEdit(mode.id, text);
+  else outbox.add(text, mode?.id);
   messageInput.focus();
 });
+
+/**
+ * Sends a message's new text. Refused or lost, the edit is put back in the composer, to try again.
+ * @param {number} id
+ * @param {string} text
+ */
+async function saveEdit(id, text) {
+  const token = sessionStorage.getItem(tokenKey);
+  if (!token) return;
+  try {
+    await api.edit(id, text, token);
+  } catch (error) {
+    const message = messages.message(id);
+    if (message && !messageInput.value) composerContext.edit(id, { ...message, msg: text });
+    say(error instanceof Error ? error.message : String(error));
+  }
+}
 
 /** What the buttons of a message that was not sent do; the focus they had goes back to the composer. */
 const pendingActions = {

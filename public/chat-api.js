@@ -43,12 +43,49 @@ export class ChatApi {
    * @param {string} msg
    * @param {string} token
    * @param {string} key the same for every try of one message, so that it is posted once
+   * @param {number} [replyTo] the id of the message it answers
    * @returns {Promise<{ id: number }>}
    */
-  post(msg, token, key) {
+  post(msg, token, key, replyTo) {
+    /** @type {Record<string, string | number>} */
+    const body = { msg, key };
+    if (replyTo !== undefined) body.replyTo = replyTo;
     // A request left hanging (a connection half-open after a network change) would hold up
     // every message behind it; given up, it is sent again under the same key.
-    return this.#send("POST", "/messages", { msg, key }, token, AbortSignal.timeout(POST_WITHIN_MS));
+    return this.#send("POST", "/messages", body, token, AbortSignal.timeout(POST_WITHIN_MS));
+  }
+
+  /**
+   * Gives one of the participant's messages a new text.
+   * @param {number} id
+   * @param {string} msg
+   * @param {string} token
+   * @returns {Promise<{ id: number | null }>}
+   */
+  edit(id, msg, token) {
+    return this.#send("PATCH", "/messages", { id, msg }, token);
+  }
+
+  /**
+   * Deletes one of the participant's messages.
+   * @param {number} id
+   * @param {string} token
+   * @returns {Promise<{ id: number | null }>}
+   */
+  remove(id, token) {
+    return this.#send("DELETE", "/messages", { id }, token);
+  }
+
+  /**
+   * Reacts to a message with `emoji` (`on`), or takes the reaction back.
+   * @param {number} id
+   * @param {string} emoji
+   * @param {boolean} on
+   * @param {string} token
+   * @returns {Promise<{ id: number | null }>}
+   */
+  react(id, emoji, on, token) {
+    return this.#send(on ? "POST" : "DELETE", "/reactions", { id, emoji }, token);
   }
 
   /**
@@ -72,7 +109,7 @@ export class ChatApi {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {Record<string, string>} [body]
+   * @param {Record<string, string | number>} [body]
    * @param {string} [token]
    * @param {AbortSignal} [signal]
    */

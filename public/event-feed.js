@@ -12,11 +12,24 @@ import { SseParser } from "./sse-parser.js";
  */
 
 /**
- * @typedef {{ name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string }} ChatEvent
+ * @typedef {{ id: number, user: string, msg?: string, deleted?: true }} QuotedMessage
+ * @typedef {{
+ *   name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string,
+ *   replyTo?: QuotedMessage, edited?: number, reactions?: Partial<Record<string, string[]>>,
+ * }} ChatEvent
+ * @typedef {(
+ *   | { kind: "edit", target: number, user: string, msg: string, at: number }
+ *   | { kind: "delete", target: number, user: string, at: number }
+ *   | { kind: "reaction", target: number, user: string, emoji: string, users: string[], at: number }
+ * )} ChangeEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
- * @typedef {{ nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number }} RoomLimits
+ * @typedef {{
+ *   nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number,
+ *   editWindowMs: number, reactionEmoji: string[], reactionsPerMessage: number,
+ * }} RoomLimits
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
+ *   onChange: (id: number, change: ChangeEvent) => void,
  *   onPresence: (names: string[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
@@ -27,6 +40,8 @@ import { SseParser } from "./sse-parser.js";
  * }} FeedHandlers
  */
 
+/** The events the room stores, each with an id: messages, joins and leaves, and changes to messages. */
+const STORED = new Set(["message", "edit", "delete", "reaction"]);
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 30000;
 /** How long a request may wait for the server's answer before it is given up and tried again. */
@@ -229,13 +244,18 @@ export class EventFeed {
 
   /** @param {import("./sse-parser.js").SseEvent} event */
   #handle(event) {
-    if (event.type === "message") {
+    if (STORED.has(event.type)) {
       const id = Number(event.id);
       if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
       // Recorded first, so that an event that cannot be read is still passed by.
       this.#lastId = id;
       this.#advance(id);
-      this.handlers.onEvent(id, JSON.parse(event.data), this.#openedAt === undefined || id > this.#openedAt);
+      const data = JSON.parse(event.data);
+      if (event.type === "message") {
+        this.handlers.onEvent(id, data, this.#openedAt === undefined || id > this.#openedAt);
+      } else {
+        this.handlers.onChange(id, data);
+      }
       return;
     }
     const data = JSON.parse(event.data);

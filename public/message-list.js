@@ -2,25 +2,40 @@
 /**
  * The conversation: messages appended in order, notices shown quietly, the reader's own
  * messages not yet acknowledged kept last, and the view kept at the bottom unless the reader
- * has scrolled up. Everything a user typed is set as text, with
+ * has scrolled up. Changes to messages (edits, deletions, reactions) are applied in place, to
+ * the message and to the quotes of replies to it. Everything a user typed is set as text, with
  * its web addresses as links.
  */
 
-import { appendMessageText } from "./message-text.js";
+import { fillDeleted, fillMessage, fillReactions, requote, timeOf } from "./message-item.js";
 
 /**
  * @typedef {import("./event-feed.js").ChatEvent} ChatEvent
+ * @typedef {import("./event-feed.js").ChangeEvent} ChangeEvent
  * @typedef {import("./outbox.js").Pending} Pending
  * @typedef {{ retry: (key: string) => void, discard: (key: string) => void }} PendingActions
+ * @typedef {{
+ *   names: readonly string[],
+ *   me: string | undefined,
+ *   editWindowMs: number,
+ *   emoji: readonly string[],
+ * }} ListContext
+ * @typedef {{
+ *   reply: (id: number, message: ChatEvent) => void,
+ *   edit: (id: number, message: ChatEvent) => void,
+ *   remove: (id: number) => void,
+ *   react: (id: number, emoji: string, on: boolean) => void,
+ *   originGone: () => void,
+ * }} MessageActions
  */
 
 const NEAR_BOTTOM_PX = 48;
 /** Messages of one person closer together than this are shown as one group. */
 const GROUP_WITHIN_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long a message jumped to stays highlighted. */
+const FLASH_MS = 2000;
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
 export class MessageList {
   /** Keys of the reader's messages waiting to be acknowledged. */
@@ -33,21 +48,34 @@ export class MessageList {
   #lineSince = false;
   /** Whether the reader is away from the tab: the first message that arrives meanwhile is marked. */
   #away = false;
+  /** The messages shown, as they are now, by id. @type {Map<number, ChatEvent>} */
+  #messages = new Map();
 
   /**
    * @param {HTMLOListElement} list
    * @param {HTMLButtonElement} newMessagesButton shown while unread messages sit below the view
-   * @param {() => { names: readonly string[], me: string | undefined }} mentionable who can be
-   *   mentioned (the people in the room) and who is reading
+   * @param {() => ListContext} context who can be mentioned (the people in the room), who is
+   *   reading, and the room's limits
+   * @param {MessageActions} actions what the buttons on a message do
    */
-  constructor(list, newMessagesButton, mentionable) {
+  constructor(list, newMessagesButton, context, actions) {
     this.list = list;
-    this.mentionable = mentionable;
+    this.context = context;
+    this.actions = actions;
     this.button = newMessagesButton;
     this.button.addEventListener("click", () => this.scrollToEnd());
     this.list.addEventListener("scroll", () => {
       if (this.#nearBottom()) this.button.hidden = true;
     });
+    this.list.addEventListener("click", (event) => this.#act(event));
+  }
+
+  /**
+   * The message with this id, as it is now, if it is shown.
+   * @param {number} id
+   */
+  message(id) {
+    return this.#messages.get(id);
   }
 
   /**
@@ -75,28 +103,16 @@ export class MessageList {
     const grouped = !lineBetween && previous !== undefined && groups(previous, event);
     if (grouped) item.classList.add("grouped");
 
-    const time = document.createElement("time");
-    const at = new Date(event.at);
-    time.dateTime = at.toISOString();
-    time.title = dateTimeFormat.format(at);
-    time.textContent = timeFormat.format(at);
-
     if (event.kind === "message") {
-      const sender = document.createElement("span");
-      sender.className = "sender";
-      sender.textContent = event.name;
-      const text = document.createElement("p");
-      text.className = "text";
-      const { names, me } = this.mentionable();
-      mentionsMe = appendMessageText(text, event.msg, names, me) && !own;
+      this.#messages.set(id, event);
+      // Focusable, so that a tap or a jump to it shows what can be done with it.
+      item.tabIndex = -1;
+      mentionsMe = this.#fill(item, event) && !own;
       if (mentionsMe) item.classList.add("mentions-me");
-      item.append(sender, time, text);
-      // Within a group, whose message it is and when are left to assistive technology.
-      if (grouped) for (const part of [sender, time]) part.classList.add("visually-hidden");
     } else {
       const text = document.createElement("span");
       text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;
-      item.append(text, time);
+      item.append(text, timeOf(event.at));
     }
     // The reader's own message, waiting below: it is shown now, in its place.
     this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
@@ -108,6 +124,157 @@ export class MessageList {
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
     return mentionsMe;
+  }
+
+  /**
+   * Applies a change to a message shown: its new text, its deletion, or who reacted. A deleted
+   * message's own event (sent in its place to a reader that was not there) is shown as a line.
+   * @param {number} id the change's own id
+   * @param {ChangeEvent} change
+   */
+  change(id, change) {
+    // A reader at the end stays there, however the change alters the height of what is shown.
+    const follow = this.#nearBottom();
+    this.#apply(id, change);
+    if (follow) this.scrollToEnd();
+  }
+
+  /**
+   * @param {number} id
+   * @param {ChangeEvent} change
+   */
+  #apply(id, change) {
+    const { target } = change;
+    if (change.kind === "delete" && target === id) {
+      // Its place in the conversation, which the next message does not group across.
+      const item = document.createElement("li");
+      item.dataset.id = String(id);
+      fillDeleted(item);
+      this.#previous = undefined;
+      this.#insert(item);
+      return;
+    }
+    const message = this.#messages.get(target);
+    const item = this.list.querySelector(`li.message[data-id="${target}"]`);
+    if (change.kind === "delete") {
+      this.#messages.delete(target);
+      if (item instanceof HTMLElement) fillDeleted(item);
+      this.#requote(target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
+      return;
+    }
+    if (change.kind === "edit") {
+      this.#requote(target, (quote) => (quote.deleted ? quote : { ...quote, msg: change.msg }));
+      if (!message || !(item instanceof HTMLElement)) return;
+      const edited = { ...message, msg: change.msg, edited: change.at };
+      this.#messages.set(target, edited);
+      this.#fill(item, edited);
+      return;
+    }
+    if (!message || !(item instanceof HTMLElement)) return;
+    const reactions = { ...message.reactions };
+    if (change.users.length > 0) reactions[change.emoji] = change.users;
+    else delete reactions[change.emoji];
+    this.#messages.set(target, { ...message, reactions });
+    const container = item.querySelector(".reactions");
+    if (!(container instanceof HTMLElement)) return;
+    // The reader's focus stays on the reaction they pressed, which is built anew.
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
+    const refocus = focused && container.contains(focused) ? focused.dataset.emoji : undefined;
+    fillReactions(container, reactions, this.context().me);
+    const mine = this.context().me;
+    for (const button of item.querySelectorAll(".reaction-picker button")) {
+      if (!(button instanceof HTMLElement)) continue;
+      const users = reactions[button.dataset.emoji ?? ""] ?? [];
+      button.setAttribute("aria-pressed", String(mine !== undefined && users.includes(mine)));
+    }
+    if (refocus !== undefined) {
+      const again = container.querySelector(`button[data-emoji="${CSS.escape(refocus)}"]`);
+      if (again instanceof HTMLElement) again.focus();
+      else item.focus();
+    }
+  }
+
+  /**
+   * Brings a message into view and highlights it; false when it is not shown.
+   * @param {number} id
+   */
+  jump(id) {
+    const item = this.list.querySelector(`li.message[data-id="${id}"]`);
+    if (!(item instanceof HTMLElement)) return false;
+    item.scrollIntoView({ block: "center" });
+    item.focus({ preventScroll: true });
+    item.classList.add("flash");
+    setTimeout(() => item.classList.remove("flash"), FLASH_MS);
+    return true;
+  }
+
+  /**
+   * @param {HTMLElement} item
+   * @param {ChatEvent} event
+   */
+  #fill(item, event) {
+    const { names, me, editWindowMs, emoji } = this.context();
+    const own = item.classList.contains("own");
+    const canEdit = own && Date.now() - event.at < editWindowMs;
+    return fillMessage(item, event, { names, me, own, canEdit, emoji });
+  }
+
+  /**
+   * @param {number} target
+   * @param {(quote: import("./event-feed.js").QuotedMessage) => import("./event-feed.js").QuotedMessage} quote
+   */
+  #requote(target, quote) {
+    for (const reply of this.list.querySelectorAll(`li.message[data-reply-to="${target}"]`)) {
+      if (!(reply instanceof HTMLElement)) continue;
+      const id = Number(reply.dataset.id);
+      const message = this.#messages.get(id);
+      if (!message?.replyTo) continue;
+      const replyTo = quote(message.replyTo);
+      this.#messages.set(id, { ...message, replyTo });
+      requote(reply, replyTo);
+    }
+  }
+
+  /** What a button on a message does. @param {MouseEvent} event */
+  #act(event) {
+    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+    const item = button?.closest("li.message");
+    if (!(button instanceof HTMLElement) || !(item instanceof HTMLElement)) return;
+    const id = Number(item.dataset.id);
+    const message = this.#messages.get(id);
+    if (!message) return;
+    switch (button.dataset.action) {
+      case "open-reactions": {
+        const picker = item.querySelector(".reaction-picker");
+        if (!(picker instanceof HTMLElement)) return;
+        picker.hidden = !picker.hidden;
+        button.setAttribute("aria-expanded", String(!picker.hidden));
+        if (!picker.hidden) picker.querySelector("button")?.focus();
+        return;
+      }
+      case "toggle-reaction": {
+        const emoji = button.dataset.emoji ?? "";
+        this.actions.react(id, emoji, button.getAttribute("aria-pressed") !== "true");
+        const picker = button.closest(".reaction-picker");
+        if (picker instanceof HTMLElement) {
+          picker.hidden = true;
+          item.querySelector('[data-action="open-reactions"]')?.setAttribute("aria-expanded", "false");
+          item.focus();
+        }
+        return;
+      }
+      case "reply":
+        this.actions.reply(id, message);
+        return;
+      case "edit":
+        this.actions.edit(id, message);
+        return;
+      case "delete":
+        this.actions.remove(id);
+        return;
+      case "jump":
+        if (!this.jump(Number(button.dataset.target))) this.actions.originGone();
+    }
   }
 
   /**

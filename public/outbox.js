@@ -12,9 +12,9 @@ import { ApiError } from "./chat-api.js";
  * after it go on. The outbox is kept in the tab's session storage, so a reload sends what was
  * left.
  *
- * @typedef {{ key: string, text: string, failed?: string }} Pending
+ * @typedef {{ key: string, text: string, replyTo?: number, failed?: string }} Pending
  * @typedef {{
- *   send: (text: string, key: string) => Promise<{ id: number }>,
+ *   send: (item: Pending) => Promise<{ id: number }>,
  *   onChange: (pending: readonly Pending[]) => void,
  *   onSent: (key: string, id: number) => void,
  *   onDelayed: (error: ApiError) => void,
@@ -54,9 +54,12 @@ export class Outbox {
     return this.#pending;
   }
 
-  /** @param {string} text */
-  add(text) {
-    this.#pending.push({ key: newKey(), text });
+  /**
+   * @param {string} text
+   * @param {number} [replyTo] the id of the message it answers
+   */
+  add(text, replyTo) {
+    this.#pending.push(replyTo === undefined ? { key: newKey(), text } : { key: newKey(), text, replyTo });
     this.#changed();
     this.retryNow();
   }
@@ -104,7 +107,7 @@ export class Outbox {
         if (!next) return;
         let id;
         try {
-          ({ id } = await this.#handlers.send(next.text, next.key));
+          ({ id } = await this.#handlers.send(next));
         } catch (error) {
           this.#failed(next, error);
           continue;

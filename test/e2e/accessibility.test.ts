@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, type Person, send, shownMessages } from "./browser";
+import { joinRoom, messageWith, type Person, pressOnMessage, send, shownMessages } from "./browser";
 import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("a11y");
 
-/** Two people in a room who have each said something, seen from the first one's page. */
+/**
+ * Two people in a room who have each said something, replied, edited and reacted, seen from the
+ * first one's page.
+ */
 async function conversation(options: { width?: number; height?: number; dark?: boolean }): Promise<Person> {
   const here = suite.room();
   const [alice, bob] = [await suite.person(options), await suite.person()];
@@ -17,7 +20,26 @@ async function conversation(options: { width?: number; height?: number; dark?: b
   await expect
     .poll(() => shownMessages(alice.page))
     .toEqual(["Hello from alice, see https://example.com/notes", "Hello from bob, see https://example.com/more"]);
+  await expect.poll(() => shownMessages(bob.page)).toHaveLength(2);
   expect(await alice.page.locator("#messages a").count()).toBe(2);
+  // A reply with its quote, an edited message, a reaction of one's own and someone else's.
+  await pressOnMessage(bob, "Hello from alice", "Reply to alice's message");
+  await send(bob, "A reply to alice");
+  await pressOnMessage(bob, "A reply to alice", "Edit your message");
+  await send(bob, "An edited reply to alice");
+  for (const person of [alice, bob]) {
+    await pressOnMessage(
+      person,
+      "Hello from alice",
+      person === alice ? "React to your message" : "React to alice's message",
+    );
+    await person.page.getByRole("button", { name: "React with heart" }).click();
+  }
+  await expect.poll(() => messageWith(alice.page, "An edited reply").locator(".quote").count()).toBe(1);
+  await expect.poll(() => messageWith(alice.page, "Hello from alice").locator(".reaction").textContent()).toBe("❤️ 2");
+  // And, on alice's page, a reply under way and one message's tools in view.
+  await pressOnMessage(alice, "An edited reply", "Reply to bob's message");
+  await messageWith(alice.page, "Hello from bob").hover();
   return alice;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 /** Debian's Chromium, or the one CHROMIUM_PATH names. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -79,4 +79,16 @@ export async function send(person: Person, text: string): Promise<void> {
 /** The texts of the chat messages shown, in order. */
 export async function shownMessages(page: Page): Promise<string[]> {
   return page.locator("#messages .message .text").allTextContents();
+}
+
+/** The message whose text includes `text`, as shown on `page`. */
+export function messageWith(page: Page, text: string): Locator {
+  return page.locator("#messages li.message", { has: page.locator(".text", { hasText: text }) });
+}
+
+/** Presses one of a message's buttons (named as assistive technology names it), pointing at the message first, as a person does. */
+export async function pressOnMessage(person: Person, text: string, button: string): Promise<void> {
+  const message = messageWith(person.page, text);
+  await message.hover();
+  await message.getByRole("button", { name: button }).click();
 }

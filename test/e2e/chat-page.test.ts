@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalServer } from "../support/node/local-server";
@@ -85,9 +84,6 @@ describe("the chat page", () => {
       .poll(() => alice.page.locator("#messages .message.own .text").allTextContents())
       .toEqual([expected[0], expected[2]]);
     expect(await alice.page.locator("#people li").allTextContents()).toEqual(["alice", "bob"]);
-
-    mkdirSync("test-results", { recursive: true });
-    await alice.page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/two-people-chatting.png" });
   });
 
   it("shows the history after a reload, each message once", async () => {

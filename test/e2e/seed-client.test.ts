@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatClient } from "../support/chat-client";
 import type { LocalServer } from "../support/node/local-server";
 import { PROJECT_ROOT } from "../support/node/project-root";
 import { startWranglerDev } from "../support/node/wrangler-dev";
@@ -69,11 +70,34 @@ describe("the original jQuery client", () => {
     // The name is set in bold and the message text follows it, as the original client draws it.
     expect(await bob.page.locator("#chat-log strong").allTextContents()).toEqual(["alice"]);
 
+    // Someone on a newer client edits, reacts, replies and deletes: the original client shows
+    // the message and the reply as they came, and none of the changes, which are named events.
+    const client = chatClient(fetch, server.url);
+    const carol = await client.joinAs(undefined, "carol");
+    const first = await client.sayOk(carol, "first");
+    const changes = [
+      await client.act(carol, "PATCH", "/messages", { id: first, msg: "second" }),
+      await client.act(carol, "POST", "/reactions", { id: first, emoji: "👍" }),
+      await client.act(carol, "POST", "/messages", { msg: "a reply", replyTo: first }),
+      await client.act(carol, "DELETE", "/messages", { id: first }),
+    ];
+    expect(changes.map((response) => response.status)).toEqual([200, 200, 201, 200]);
+    const withCarol = [...conversation, "add user : carol", "carolfirst", "carola reply"];
+    await expect.poll(() => chatLog(bob.page)).toEqual(withCarol);
+    // A page opened now is sent the deleted message as a named event, which it does not show.
+    const dave = await openSeedClient("dave");
+    await expect
+      .poll(() => chatLog(dave.page))
+      .toEqual([...withCarol.filter((line) => line !== "carolfirst"), "add user : dave"]);
+    await client.leave(carol);
+
     // The page leaves as it does when it is closed.
     await alice.page.evaluate(() => window.onbeforeunload?.(new Event("beforeunload")));
-    await expect.poll(() => chatLog(bob.page)).toEqual([...conversation, "left user : alice"]);
+    await expect
+      .poll(() => chatLog(bob.page))
+      .toEqual([...withCarol, "add user : dave", "left user : carol", "left user : alice"]);
 
-    for (const person of [alice, bob]) {
+    for (const person of [alice, bob, dave]) {
       expect(person.errors).toEqual([]);
       await person.context.close();
     }

@@ -1,0 +1,169 @@
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { seriousViolations } from "./axe";
+import { joinRoom, messageWith, pressOnMessage, send, shownMessages } from "./browser";
+import { pageSuite } from "./page-suite";
+
+// Short typing signals, so that someone typing is shown soon and long enough for a picture.
+const suite = pageSuite("conversation", { vars: { TYPING_INTERVAL_SECONDS: "2" } });
+
+/** The reactions under a message: each emoji's button text and whether the reader pressed it. */
+function reactionsOf(page: Page, text: string): Promise<string[]> {
+  return messageWith(page, text)
+    .locator(".reactions button")
+    .evaluateAll((buttons) =>
+      buttons.map(
+        (button) => `${button.textContent}${button.getAttribute("aria-pressed") === "true" ? " (mine)" : ""}`,
+      ),
+    );
+}
+
+describe("the conversation on the page", () => {
+  it("lets two people reply, edit, react, mention and delete, each seen by the other", async () => {
+    const room = suite.room();
+    const mina = await suite.person();
+    const leo = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    await joinRoom(leo, room, "Leo");
+
+    await send(mina, "lunch at 12?");
+    await expect.poll(() => shownMessages(leo.page)).toEqual(["lunch at 12?"]);
+
+    // Leo answers it: his reply quotes Mina's message.
+    await pressOnMessage(leo, "lunch at 12?", "Reply to Mina's message");
+    await expect.poll(() => leo.page.locator("#composer-context").textContent()).toContain("Replying to Mina");
+    await send(leo, "@Mina yes, where?");
+    for (const person of [mina, leo]) {
+      const reply = messageWith(person.page, "yes, where?");
+      await expect.poll(() => reply.locator(".quote").textContent()).toBe("Replying to Mina: lunch at 12?");
+    }
+    await expect.poll(() => leo.page.locator("#composer-context").isHidden()).toBe(true);
+    // Mina is mentioned in it.
+    await expect.poll(() => messageWith(mina.page, "yes, where?").getAttribute("class")).toContain("mentions-me");
+
+    // Mina edits hers: both see the new text, marked edited, and the quote in Leo's reply follows.
+    await pressOnMessage(mina, "lunch at 12?", "Edit your message");
+    const input = mina.page.getByLabel("Message", { exact: true });
+    expect(await input.inputValue()).toBe("lunch at 12?");
+    await input.fill("lunch at 1?");
+    await input.press("Enter");
+    for (const person of [mina, leo]) {
+      await expect.poll(() => shownMessages(person.page)).toEqual(["lunch at 1?", "@Mina yes, where?"]);
+      await expect.poll(() => messageWith(person.page, "lunch at 1?").locator(".edited").count()).toBe(1);
+      await expect
+        .poll(() => messageWith(person.page, "yes, where?").locator(".quote-text").textContent())
+        .toBe("lunch at 1?");
+    }
+
+    // Both react with 🎉: counts and who, the reader's own marked.
+    await pressOnMessage(leo, "lunch at 1?", "React to Mina's message");
+    await leo.page.getByRole("button", { name: "React with party" }).click();
+    await expect.poll(() => reactionsOf(mina.page, "lunch at 1?")).toEqual(["🎉 1"]);
+    await messageWith(mina.page, "lunch at 1?").getByRole("button", { name: "party, 1: Leo" }).click();
+    await expect.poll(() => reactionsOf(mina.page, "lunch at 1?")).toEqual(["🎉 2 (mine)"]);
+    await expect.poll(() => reactionsOf(leo.page, "lunch at 1?")).toEqual(["🎉 2 (mine)"]);
+    const chip = messageWith(leo.page, "lunch at 1?").locator(".reaction");
+    expect(await chip.getAttribute("aria-label")).toBe("party, 2: Leo and Mina");
+    // Leo takes his back.
+    await chip.click();
+    await expect.poll(() => reactionsOf(leo.page, "lunch at 1?")).toEqual(["🎉 1"]);
+    await expect.poll(() => reactionsOf(mina.page, "lunch at 1?")).toEqual(["🎉 1 (mine)"]);
+
+    // The quote jumps to the original.
+    await messageWith(leo.page, "yes, where?").locator(".quote").click();
+    await expect
+      .poll(() => leo.page.evaluate(() => document.activeElement?.querySelector(".text")?.textContent))
+      .toBe("lunch at 1?");
+
+    // With replies, reactions and the tools in view, nothing serious for axe.
+    await messageWith(mina.page, "lunch at 1?").hover();
+    expect(await seriousViolations(mina.page)).toEqual([]);
+
+    // Mina deletes hers, after confirming: gone for both, and the reply says so.
+    await pressOnMessage(mina, "lunch at 1?", "Delete your message");
+    expect(await seriousViolations(mina.page)).toEqual([]);
+    await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    for (const person of [mina, leo]) {
+      await expect.poll(() => shownMessages(person.page)).toEqual(["@Mina yes, where?"]);
+      await expect.poll(() => person.page.locator("li.deleted").textContent()).toBe("Message deleted");
+      await expect
+        .poll(() => messageWith(person.page, "yes, where?").locator(".quote").textContent())
+        .toBe("Replying to Mina: original message deleted");
+    }
+
+    // A reload shows the same conversation, without the deleted text anywhere in the page.
+    await leo.page.reload();
+    await expect.poll(() => shownMessages(leo.page)).toEqual(["@Mina yes, where?"]);
+    expect(await leo.page.locator("#messages").textContent()).not.toContain("lunch");
+    expect(await seriousViolations(leo.page)).toEqual([]);
+  });
+
+  it("cancels a reply or an edit with Escape, giving back what was being typed", async () => {
+    const room = suite.room();
+    const mina = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    await send(mina, "first draft");
+    await expect.poll(() => shownMessages(mina.page)).toEqual(["first draft"]);
+    const input = mina.page.getByLabel("Message", { exact: true });
+    await input.fill("half a thought");
+    await pressOnMessage(mina, "first draft", "Edit your message");
+    expect(await input.inputValue()).toBe("first draft");
+    await input.press("Escape");
+    expect(await input.inputValue()).toBe("half a thought");
+    expect(await mina.page.locator("#composer-context").isHidden()).toBe(true);
+
+    // Pressing Delete and then Cancel deletes nothing.
+    await pressOnMessage(mina, "first draft", "Delete your message");
+    await mina.page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    await input.fill("");
+    await send(mina, "second");
+    await expect.poll(() => shownMessages(mina.page)).toEqual(["first draft", "second"]);
+  });
+
+  it("shows a reply to an edited message, reactions and someone typing, all at once", async () => {
+    const room = suite.room();
+    const mina = await suite.person({ width: 1000, height: 640 });
+    const leo = await suite.person();
+    const ada = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    await joinRoom(leo, room, "Leo");
+    await joinRoom(ada, room, "Ada");
+
+    await send(leo, "The demo build is up: https://example.com/demo");
+    await send(ada, "Looks great on my phone 🎉");
+    await expect.poll(() => shownMessages(mina.page)).toHaveLength(2);
+    await pressOnMessage(mina, "The demo build is up", "Reply to Leo's message");
+    await send(mina, "Nice! Can we ship it Friday?");
+    await expect.poll(() => shownMessages(leo.page)).toHaveLength(3);
+    await pressOnMessage(mina, "Can we ship it Friday?", "Edit your message");
+    const input = mina.page.getByLabel("Message", { exact: true });
+    await input.fill("Nice! Can we ship it Thursday?");
+    await input.press("Enter");
+    await pressOnMessage(leo, "Can we ship it Thursday?", "Reply to Mina's message");
+    await send(leo, "@Mina Thursday works for me");
+    for (const [person, whose, emoji] of [
+      [leo, "your", "thumbs up"],
+      [ada, "Leo's", "thumbs up"],
+      [ada, "Leo's", "party"],
+    ] as const) {
+      await pressOnMessage(person, "The demo build is up", `React to ${whose} message`);
+      await person.page.getByRole("button", { name: `React with ${emoji}` }).click();
+    }
+    await messageWith(mina.page, "Looks great on my phone").hover();
+    await pressOnMessage(leo, "Looks great on my phone", "React to Ada's message");
+    await leo.page.getByRole("button", { name: "React with heart" }).click();
+    // Typed over more than an interval, so that a signal goes out whenever she last sent one.
+    await ada.page.getByLabel("Message", { exact: true }).pressSequentially("Friday is better", { delay: 150 });
+
+    await expect.poll(() => mina.page.locator("#typing").textContent()).toBe("Ada is typing…");
+    await expect
+      .poll(() => messageWith(mina.page, "Thursday works").locator(".quote").textContent())
+      .toBe("Replying to Mina: Nice! Can we ship it Thursday?");
+    await expect.poll(() => reactionsOf(mina.page, "The demo build is up")).toEqual(["👍 2", "🎉 1"]);
+    await expect.poll(() => reactionsOf(mina.page, "Looks great on my phone")).toEqual(["❤️ 1"]);
+    await mina.page.mouse.move(0, 0);
+    mkdirSync("test-results", { recursive: true });
+    await mina.page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/conversation.png" });
+  });
+});
