@@ -259,7 +259,8 @@ composer.addEventListener("submit", (event) => {
 });
 
 /**
- * Sends a message's new text. Refused or lost, the edit is put back in the composer, to try again.
+ * Sends a message's new text. Lost on the way, the edit is put back in the composer to try
+ * again; refused (too late, say), its text is left there as a draft, not lost.
  * @param {number} id
  * @param {string} text
  */
@@ -269,9 +270,16 @@ async function saveEdit(id, text) {
   try {
     await api.edit(id, text, token);
   } catch (error) {
-    const message = messages.message(id);
-    if (message && !messageInput.value) composerContext.edit(id, { ...message, msg: text });
     say(error instanceof Error ? error.message : String(error));
+    if (messageInput.value) return;
+    const message = messages.message(id);
+    const retryable = error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
+    if (message && retryable) {
+      composerContext.edit(id, { ...message, msg: text });
+    } else {
+      messageInput.value = text;
+      updateRemaining();
+    }
   }
 }
 

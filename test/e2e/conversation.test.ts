@@ -119,6 +119,26 @@ describe("the conversation on the page", () => {
     await input.fill("");
     await send(mina, "second");
     await expect.poll(() => shownMessages(mina.page)).toEqual(["first draft", "second"]);
+
+    // An edit the room refuses (here, as if its window had closed) leaves its text as a draft.
+    await mina.page.route("**/messages", (route) =>
+      route.request().method() === "PATCH"
+        ? route.fulfill({
+            status: 403,
+            contentType: "application/json",
+            body: JSON.stringify({ error: "edit_window_closed", message: "Too late to edit that one." }),
+          })
+        : route.continue(),
+    );
+    await pressOnMessage(mina, "second", "Edit your message");
+    await input.fill("second, better");
+    await input.press("Enter");
+    await expect.poll(() => mina.page.locator("#notice").textContent()).toBe("Too late to edit that one.");
+    expect(await input.inputValue()).toBe("second, better");
+    expect(await mina.page.locator("#composer-context").isHidden()).toBe(true);
+    expect(await shownMessages(mina.page)).toEqual(["first draft", "second"]);
+    // The browser logs the refusal; it is the one expected here, and the only error.
+    expect(mina.errors.splice(0)).toEqual([expect.stringContaining("status of 403")]);
   });
 
   it("shows a reply to an edited message, reactions and someone typing, all at once", async () => {
