@@ -96,11 +96,12 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     // The history the page opened onto is not news; what came while it was away is.
     if (news && document.hidden && event.kind === "message" && !own) {
       title.count(mentionsMe);
-      if (mentionsMe) mentionAlerts.notify(event.name, event.msg, room);
+      if (mentionsMe) mentionAlerts.notify(id, event.name, event.msg, room);
     }
   },
   onChange(id, change) {
     messages.change(id, change);
+    if (change.kind === "delete") mentionAlerts.withdraw(change.target);
     // A message being replied to or edited that is deleted meanwhile cannot be any more.
     if (change.kind === "delete" && composerContext.mode?.id === change.target) {
       composerContext.cancel();

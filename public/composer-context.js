@@ -66,6 +66,7 @@ export class ComposerContext {
     this.#mode = undefined;
     this.banner.hidden = true;
     this.banner.replaceChildren();
+    this.input.removeAttribute("aria-describedby");
   }
 
   #leaveEdit() {
@@ -98,6 +99,8 @@ export class ComposerContext {
     parts.push(cancel);
     this.banner.replaceChildren(...parts);
     this.banner.hidden = false;
+    // Said with the composer, so that whoever hears the page knows what the text will do.
+    this.input.setAttribute("aria-describedby", this.banner.id);
     this.input.focus();
   }
 }

@@ -7,6 +7,8 @@
 const ENABLED_KEY = "chat.mention-alerts";
 
 export class MentionAlerts {
+  /** The notification on screen, if any, and the message it shows. @type {{ id: number, notification: Notification } | undefined} */
+  #shown;
   /** @param {HTMLButtonElement} button */
   constructor(button) {
     this.button = button;
@@ -24,18 +26,34 @@ export class MentionAlerts {
 
   /**
    * Shows a notification for a message that mentions the reader, if they asked for them.
+   * @param {number} id the message's id, by which it is withdrawn if the message is deleted
    * @param {string} sender
    * @param {string} text
    * @param {string} room
    */
-  notify(sender, text, room) {
+  notify(id, sender, text, room) {
     if (!this.#on) return;
     try {
-      new Notification(`${sender} mentioned you in #${room}`, { body: text, tag: `chat-mention-${room}` });
+      const notification = new Notification(`${sender} mentioned you in #${room}`, {
+        body: text,
+        tag: `chat-mention-${room}`,
+      });
+      // One at a time is shown per room (the tag), so only the latest is kept.
+      this.#shown = { id, notification };
     } catch (error) {
       // Some browsers (Chrome on Android) show notifications only from a service worker.
       console.warn("Could not show a notification:", error);
     }
+  }
+
+  /**
+   * Takes back the notification of a message that was deleted, so its text is not left on screen.
+   * @param {number} id
+   */
+  withdraw(id) {
+    if (this.#shown?.id !== id) return;
+    this.#shown.notification.close();
+    this.#shown = undefined;
   }
 
   async #toggle() {

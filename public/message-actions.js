@@ -56,7 +56,13 @@ export function messageActions({ api, token, composer, confirmDelete, say }) {
       );
     },
     react(id, emoji, on) {
-      void asParticipant((current) => api.react(id, emoji, on, current));
+      void asParticipant(async (current) => {
+        // The page tells its own reactions by name, the room by session: after a rename, say,
+        // they can differ. When the room finds nothing to change, the reaction was the other
+        // way round there, so the press is taken as a toggle of the room's state.
+        const answer = await api.react(id, emoji, on, current);
+        if (answer.id === null) await api.react(id, emoji, !on, current);
+      });
     },
     originGone() {
       say("The original message is no longer in the history shown here.");

@@ -69,7 +69,7 @@ export function fillMessage(item, event, context) {
   }
   const reactions = document.createElement("div");
   reactions.className = "reactions";
-  fillReactions(reactions, event.reactions ?? {}, context.me);
+  fillReactions(reactions, event.reactions ?? {}, context.me, context.emoji);
   parts.push(reactions, toolsOf(event, context));
   item.replaceChildren(...parts);
   return mentionsMe;
@@ -100,10 +100,12 @@ export function requote(item, quote) {
  * @param {HTMLElement} container
  * @param {Partial<Record<string, string[]>>} reactions
  * @param {string | undefined} me
+ * @param {readonly string[]} order the room's emoji, in the order every page shows them
  */
-export function fillReactions(container, reactions, me) {
+export function fillReactions(container, reactions, me, order) {
   const buttons = [];
-  for (const [emoji, users] of Object.entries(reactions)) {
+  for (const emoji of order) {
+    const users = reactions[emoji];
     if (!users || users.length === 0) continue;
     const button = document.createElement("button");
     button.type = "button";

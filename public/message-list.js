@@ -135,8 +135,12 @@ export class MessageList {
   change(id, change) {
     // A reader at the end stays there, however the change alters the height of what is shown.
     const follow = this.#nearBottom();
+    // A message rebuilt keeps the reader's focus, which would otherwise fall to the page.
+    const item = this.list.querySelector(`li[data-id="${change.target}"]`);
+    const focused = item instanceof HTMLElement && item.contains(document.activeElement) ? item : undefined;
     this.#apply(id, change);
     if (follow) this.scrollToEnd();
+    if (focused?.isConnected && !focused.contains(document.activeElement)) focused.focus({ preventScroll: true });
   }
 
   /**
@@ -145,12 +149,16 @@ export class MessageList {
    */
   #apply(id, change) {
     const { target } = change;
+    if (change.kind === "delete") {
+      // The reader's own message, waiting for its event, which now will never come.
+      this.list.querySelector(`li.pending[data-awaiting="${target}"]`)?.remove();
+    }
     if (change.kind === "delete" && target === id) {
       // Its place in the conversation, which the next message does not group across.
       const item = document.createElement("li");
       item.dataset.id = String(id);
       fillDeleted(item);
-      this.#previous = undefined;
+      this.#lineSince = true;
       this.#insert(item);
       return;
     }
@@ -158,7 +166,7 @@ export class MessageList {
     const item = this.list.querySelector(`li.message[data-id="${target}"]`);
     if (change.kind === "delete") {
       this.#messages.delete(target);
-      if (item instanceof HTMLElement) fillDeleted(item);
+      if (item instanceof HTMLElement) this.#delete(item);
       this.#requote(target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
       return;
     }
@@ -167,7 +175,8 @@ export class MessageList {
       if (!message || !(item instanceof HTMLElement)) return;
       const edited = { ...message, msg: change.msg, edited: change.at };
       this.#messages.set(target, edited);
-      this.#fill(item, edited);
+      // What it mentions may have changed with its text.
+      item.classList.toggle("mentions-me", this.#fill(item, edited) && !item.classList.contains("own"));
       return;
     }
     if (!message || !(item instanceof HTMLElement)) return;
@@ -180,8 +189,8 @@ export class MessageList {
     // The reader's focus stays on the reaction they pressed, which is built anew.
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
     const refocus = focused && container.contains(focused) ? focused.dataset.emoji : undefined;
-    fillReactions(container, reactions, this.context().me);
-    const mine = this.context().me;
+    const { me: mine, emoji } = this.context();
+    fillReactions(container, reactions, mine, emoji);
     for (const button of item.querySelectorAll(".reaction-picker button")) {
       if (!(button instanceof HTMLElement)) continue;
       const users = reactions[button.dataset.emoji ?? ""] ?? [];
@@ -192,6 +201,26 @@ export class MessageList {
       if (again instanceof HTMLElement) again.focus();
       else item.focus();
     }
+  }
+
+  /**
+   * Shows a message as deleted where it was. It is shown as a line, as it would be to a reader
+   * who came later, so the message after it starts a group of its own.
+   * @param {HTMLElement} item
+   */
+  #delete(item) {
+    fillDeleted(item);
+    const next = item.nextElementSibling;
+    const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
+    const following = nextId === undefined ? undefined : this.#messages.get(nextId);
+    if (next instanceof HTMLElement && following && next.classList.contains("grouped")) {
+      next.classList.remove("grouped");
+      this.#fill(next, following);
+    }
+    // The last event shown: the next message does not group with it either.
+    let later = item.nextElementSibling;
+    while (later instanceof HTMLElement && later.dataset.id === undefined) later = later.nextElementSibling;
+    if (!later) this.#lineSince = true;
   }
 
   /**

@@ -7,7 +7,8 @@ import { fail, type Result } from "./result";
  * A change found allowed, not yet made. Checking comes first and changes nothing, so that a
  * request the room refuses for another reason (its pace, say) leaves everything as it was.
  * Making it rewrites what is stored and returns the event to publish, or nothing when the
- * change would change nothing.
+ * change would change nothing, or its message has meanwhile left the retained history (the
+ * participant's return, announced in between, can push the oldest message out).
  */
 export type PlannedChange = () => ChangeEvent | undefined;
 
@@ -41,7 +42,7 @@ export class MessageChanges {
     return {
       ok: true,
       change: () => {
-        if (message.msg === msg) return undefined;
+        if (message.msg === msg || !this.#log.get(id)) return undefined;
         this.#log.rewrite(id, JSON.stringify({ ...message, msg, edited: now }));
         this.#requote(id, (quote) => ({ ...quote, msg }));
         return { kind: "edit", target: id, user: message.user, msg, at: now };
@@ -57,6 +58,7 @@ export class MessageChanges {
     return {
       ok: true,
       change: () => {
+        if (!this.#log.get(id)) return undefined;
         const event: ChangeEvent = { kind: "delete", target: id, user: message.user, at: now };
         const data = JSON.stringify(event);
         // The message and each edit of it become what a reader is sent when it is deleted.
@@ -91,7 +93,7 @@ export class MessageChanges {
     return {
       ok: true,
       change: () => {
-        if (on === has) return undefined;
+        if (on === has || !this.#log.get(id)) return undefined;
         if (on) this.#reactions.add(id, emoji, reactor.token, reactor.name);
         else this.#reactions.remove(id, emoji, reactor.token);
         const reactions = this.#reactions.of(id);
@@ -120,7 +122,9 @@ export class MessageChanges {
         ? fail(410, "message_expired", `Message ${id} is older than the history this room keeps.`)
         : fail(404, "no_such_message", `There is no message ${id} in this room.`);
     }
-    if (row.event === "delete") return fail(410, "message_deleted", `Message ${id} was deleted.`);
+    if (row.event === "delete" && (JSON.parse(row.data) as ChangeEvent).target === id) {
+      return fail(410, "message_deleted", `Message ${id} was deleted.`);
+    }
     const message = JSON.parse(row.data) as ChatEvent;
     if (row.event !== undefined || message.kind !== "message") {
       return fail(404, "no_such_message", `Event ${id} is not a message.`);

@@ -150,8 +150,11 @@ describe("deleting", () => {
     const leo = await joinAs(room, "Leo");
     const id = await sayOk(mina, "mine");
     await expectError(await act(leo, "DELETE", "/messages", { id }), 403, "not_author");
+    const edit = await changed(await act(mina, "PATCH", "/messages", { id, msg: "mine, edited" }));
     await changed(await act(mina, "DELETE", "/messages", { id }));
     const after = await lastEventId(room);
+    // The edit's own id, now a deletion in its place, was never a message.
+    await expectError(await act(leo, "POST", "/reactions", { id: edit, emoji: "👍" }), 404, "no_such_message");
     await expectError(await act(mina, "DELETE", "/messages", { id }), 410, "message_deleted");
     await expectError(await act(mina, "PATCH", "/messages", { id, msg: "back" }), 410, "message_deleted");
     await expectError(await act(leo, "POST", "/reactions", { id, emoji: "👍" }), 410, "message_deleted");

@@ -186,4 +186,77 @@ describe("the conversation on the page", () => {
     mkdirSync("test-results", { recursive: true });
     await mina.page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/conversation.png" });
   });
+
+  it("shows a page that stayed and one opened later the same conversation after a deletion", async () => {
+    const room = suite.room();
+    const mina = await suite.person();
+    const leo = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    await joinRoom(leo, room, "Leo");
+    for (const text of ["one", "two", "three"]) await send(mina, text);
+    await expect.poll(() => shownMessages(leo.page)).toEqual(["one", "two", "three"]);
+    // "two" and "three" continue the group "one" began.
+    expect(await leo.page.locator("li.message.grouped").count()).toBe(2);
+
+    await pressOnMessage(mina, "one", "Delete your message");
+    await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await pressOnMessage(mina, "three", "Delete your message");
+    await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // Focus stays with the message the reader acted on, now a line.
+    await expect.poll(() => mina.page.evaluate(() => document.activeElement?.textContent)).toBe("Message deleted");
+    await send(mina, "four");
+    await expect.poll(() => shownMessages(leo.page)).toEqual(["two", "four"]);
+    // Reactions come in some order; every page shows them in the set's.
+    for (const emoji of ["laughing", "thumbs up"]) {
+      await pressOnMessage(leo, "two", "React to Mina's message");
+      await leo.page.getByRole("button", { name: `React with ${emoji}` }).click();
+    }
+    await expect.poll(() => messageWith(leo.page, "two").locator(".reactions").textContent()).toBe("👍 1😂 1");
+
+    const stayed = await conversationShown(leo.page);
+    const later = await suite.person();
+    await later.page.goto(`/r/${room}/`);
+    await expect.poll(() => shownMessages(later.page)).toEqual(["two", "four"]);
+    // Seen from the same person's point of view, as Leo's page shows it.
+    expect(await conversationShown(later.page)).toEqual(stayed);
+    expect(stayed.filter((line) => line.startsWith("message"))).toEqual([
+      "message|Mina two 👍 1😂 1",
+      "message|Mina four ",
+    ]);
+  });
+  it("takes back a reaction made under a name the reader has since changed", async () => {
+    const room = suite.room();
+    const mina = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    await send(mina, "hello");
+    await pressOnMessage(mina, "hello", "React to your message");
+    await mina.page.getByRole("button", { name: "React with heart" }).click();
+    await expect.poll(() => reactionsOf(mina.page, "hello")).toEqual(["❤️ 1 (mine)"]);
+
+    await mina.page.getByRole("button", { name: "Change name" }).click();
+    await mina.page.getByLabel("Your name").fill("Mina B");
+    await mina.page.getByRole("button", { name: "Join" }).click();
+    await mina.page.getByLabel("Message", { exact: true }).waitFor();
+    // Shown under the name it was made with, it no longer looks like hers; pressing it still
+    // takes hers back, as the room knows it by her session.
+    await messageWith(mina.page, "hello").getByRole("button", { name: "heart, 1: Mina" }).click();
+    await expect.poll(() => reactionsOf(mina.page, "hello")).toEqual([]);
+  });
 });
+
+/** Each item of the conversation: its kind, and what it shows (the sender if shown, the text, the reactions). */
+function conversationShown(page: Page): Promise<string[]> {
+  return page.locator("#messages > li").evaluateAll((items) =>
+    items.map((item) => {
+      const kind = item.classList.contains("message")
+        ? item.classList.contains("grouped")
+          ? "grouped"
+          : "message"
+        : item.className;
+      const sender = item.querySelector(".sender:not(.visually-hidden)")?.textContent;
+      const text = item.querySelector(".text")?.textContent ?? item.textContent?.replace(/\d{1,2}:\d{2}.*$/, "");
+      const reactions = item.querySelector(".reactions")?.textContent;
+      return `${kind}|${sender ? `${sender} ` : ""}${text}${reactions === undefined ? "" : ` ${reactions}`}`;
+    }),
+  );
+}
