@@ -7,6 +7,7 @@ import { messageActions } from "./message-actions.js";
 import { MessageList } from "./message-list.js";
 import { Outbox } from "./outbox.js";
 import { PeopleList } from "./people-list.js";
+import { setUpRoomMenu } from "./room-menu.js";
 import { TypingIndicator } from "./typing-indicator.js";
 import { UnreadTitle } from "./unread-title.js";
 
@@ -64,9 +65,9 @@ const outbox = new Outbox(`chat.outbox.${room}`, {
     if (!token) return Promise.reject(new ApiError(401, "not_joined", "Join the room to send.", undefined));
     return api.post(text, token, key, replyTo);
   },
-  onChange: (pending) => messages.showPending(pending, pendingActions),
+  onChange: (pending) => messages.pending.show(pending, pendingActions),
   onSent(key, id) {
-    messages.settle(key, id, feed.lastId);
+    messages.pending.settle(key, id, feed.lastId);
     if (outbox.pending.every((item) => item.failed === undefined)) say("");
   },
   onDelayed: (error) => say(describeDelay(error)),
@@ -307,34 +308,8 @@ function describeDelay(error) {
   return "The server is not answering; your messages will be sent when it is back.";
 }
 
-element("share").addEventListener("click", async () => {
-  const link = new URL(`/r/${room}/`, location.href).toString();
-  try {
-    await navigator.clipboard.writeText(link);
-    say(`Link copied: ${link}`);
-  } catch {
-    say(`Share this link: ${link}`);
-  }
-});
-
-element("new-room").addEventListener("click", () => {
-  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const name = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join("");
-  location.assign(`/r/${name}/`);
-});
-
 renameButton.addEventListener("click", showJoinForm);
-
-// On a phone the actions are in a menu, which an action closes.
-const roomActions = element("room-actions");
-roomActions.addEventListener("click", (event) => {
-  const button = event.target instanceof HTMLButtonElement ? event.target : undefined;
-  // A toggle stays in view, so that its new state is seen.
-  if (button && !button.classList.contains("toggle") && roomActions.matches(":popover-open")) {
-    roomActions.hidePopover();
-  }
-});
+setUpRoomMenu(element("room-actions"), room, say);
 
 leaveButton.addEventListener("click", async () => {
   const token = sessionStorage.getItem(tokenKey);
@@ -357,7 +332,7 @@ window.addEventListener("online", () => {
   feed.wake();
   outbox.retryNow();
 });
-messages.showPending(outbox.pending, pendingActions);
+messages.pending.show(outbox.pending, pendingActions);
 
 feed.open();
 const remembered = localStorage.getItem(NAME_KEY);

@@ -102,7 +102,7 @@ export function requote(item, quote) {
  * @param {string | undefined} me
  * @param {readonly string[]} order the room's emoji, in the order every page shows them
  */
-export function fillReactions(container, reactions, me, order) {
+function fillReactions(container, reactions, me, order) {
   const buttons = [];
   for (const emoji of order) {
     const users = reactions[emoji];
@@ -122,6 +122,31 @@ export function fillReactions(container, reactions, me, order) {
     buttons.push(button);
   }
   container.replaceChildren(...buttons);
+}
+
+/**
+ * Shows a message's reactions anew, in its reactions and in its picker, keeping the reader's
+ * focus on the reaction they pressed, which is built anew.
+ * @param {HTMLElement} item
+ * @param {Partial<Record<string, string[]>>} reactions
+ * @param {string | undefined} me
+ * @param {readonly string[]} order
+ */
+export function showReactions(item, reactions, me, order) {
+  const container = item.querySelector(".reactions");
+  if (!(container instanceof HTMLElement)) return;
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
+  const refocus = focused && container.contains(focused) ? focused.dataset.emoji : undefined;
+  fillReactions(container, reactions, me, order);
+  for (const button of item.querySelectorAll(".reaction-picker button")) {
+    if (!(button instanceof HTMLElement)) continue;
+    const users = reactions[button.dataset.emoji ?? ""] ?? [];
+    button.setAttribute("aria-pressed", String(me !== undefined && users.includes(me)));
+  }
+  if (refocus === undefined) return;
+  const again = container.querySelector(`button[data-emoji="${CSS.escape(refocus)}"]`);
+  if (again instanceof HTMLElement) again.focus();
+  else item.focus();
 }
 
 /** When something happened, as a `<time>`: the hour shown, the full date on hover. @param {number} at */

@@ -1,19 +1,20 @@
 // @ts-check
 /**
  * The conversation: messages appended in order, notices shown quietly, the reader's own
- * messages not yet acknowledged kept last, and the view kept at the bottom unless the reader
- * has scrolled up. Changes to messages (edits, deletions, reactions) are applied in place, to
+ * messages not yet acknowledged kept last (see pending-messages.js), and the view kept at the
+ * bottom unless the reader has scrolled up. Changes to messages (edits, deletions, reactions) are applied in place, to
  * the message and to the quotes of replies to it. Everything a user typed is set as text, with
  * its web addresses as links.
  */
 
-import { fillDeleted, fillMessage, fillReactions, requote, timeOf } from "./message-item.js";
+import { pressMessageButton } from "./message-buttons.js";
+import { MessageFocus } from "./message-focus.js";
+import { fillDeleted, fillMessage, requote, showReactions, timeOf } from "./message-item.js";
+import { PendingMessages } from "./pending-messages.js";
 
 /**
  * @typedef {import("./event-feed.js").ChatEvent} ChatEvent
  * @typedef {import("./event-feed.js").ChangeEvent} ChangeEvent
- * @typedef {import("./outbox.js").Pending} Pending
- * @typedef {{ retry: (key: string) => void, discard: (key: string) => void }} PendingActions
  * @typedef {{
  *   names: readonly string[],
  *   me: string | undefined,
@@ -38,10 +39,6 @@ const FLASH_MS = 2000;
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
 
 export class MessageList {
-  /** Keys of the reader's messages waiting to be acknowledged. */
-  #waiting = new Set(/** @type {string[]} */ ([]));
-  /** Of those, the ones whose event has already been shown. */
-  #arrived = new Set(/** @type {string[]} */ ([]));
   /** The last event shown, which the next is grouped with or separated from. @type {ChatEvent | undefined} */
   #previous;
   /** Whether a line was shown since the last event, which the next message does not group across. */
@@ -67,7 +64,15 @@ export class MessageList {
     this.list.addEventListener("scroll", () => {
       if (this.#nearBottom()) this.button.hidden = true;
     });
-    this.list.addEventListener("click", (event) => this.#act(event));
+    this.list.addEventListener("click", (event) =>
+      pressMessageButton(event, {
+        message: (id) => this.#messages.get(id),
+        jump: (id) => this.jump(id),
+        actions: this.actions,
+      }),
+    );
+    this.focus = new MessageFocus(list);
+    this.pending = new PendingMessages(list, () => this.scrollToEnd());
   }
 
   /**
@@ -114,13 +119,9 @@ export class MessageList {
       text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;
       item.append(text, timeOf(event.at));
     }
-    // The reader's own message, waiting below: it is shown now, in its place.
-    this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
-    if (event.key !== undefined && this.#waiting.has(event.key)) {
-      this.#arrived.add(event.key);
-      this.list.querySelector(`li.pending[data-key="${CSS.escape(event.key)}"]`)?.remove();
-    }
+    this.pending.arrived(id, event.key);
     this.#insert(item);
+    if (event.kind === "message") this.focus.shown(item);
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
     return mentionsMe;
@@ -149,10 +150,7 @@ export class MessageList {
    */
   #apply(id, change) {
     const { target } = change;
-    if (change.kind === "delete") {
-      // The reader's own message, waiting for its event, which now will never come.
-      this.list.querySelector(`li.pending[data-awaiting="${target}"]`)?.remove();
-    }
+    if (change.kind === "delete") this.pending.gone(target);
     if (change.kind === "delete" && target === id) {
       // Its place in the conversation, which the next message does not group across.
       const item = document.createElement("li");
@@ -184,23 +182,9 @@ export class MessageList {
     if (change.users.length > 0) reactions[change.emoji] = change.users;
     else delete reactions[change.emoji];
     this.#messages.set(target, { ...message, reactions });
-    const container = item.querySelector(".reactions");
-    if (!(container instanceof HTMLElement)) return;
-    // The reader's focus stays on the reaction they pressed, which is built anew.
-    const focused = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
-    const refocus = focused && container.contains(focused) ? focused.dataset.emoji : undefined;
-    const { me: mine, emoji } = this.context();
-    fillReactions(container, reactions, mine, emoji);
-    for (const button of item.querySelectorAll(".reaction-picker button")) {
-      if (!(button instanceof HTMLElement)) continue;
-      const users = reactions[button.dataset.emoji ?? ""] ?? [];
-      button.setAttribute("aria-pressed", String(mine !== undefined && users.includes(mine)));
-    }
-    if (refocus !== undefined) {
-      const again = container.querySelector(`button[data-emoji="${CSS.escape(refocus)}"]`);
-      if (again instanceof HTMLElement) again.focus();
-      else item.focus();
-    }
+    const { me, emoji } = this.context();
+    showReactions(item, reactions, me, emoji);
+    this.focus.shown(item);
   }
 
   /**
@@ -210,6 +194,7 @@ export class MessageList {
    */
   #delete(item) {
     fillDeleted(item);
+    this.focus.shown(item);
     const next = item.nextElementSibling;
     const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
     const following = nextId === undefined ? undefined : this.#messages.get(nextId);
@@ -245,7 +230,9 @@ export class MessageList {
     const { names, me, editWindowMs, emoji } = this.context();
     const own = item.classList.contains("own");
     const canEdit = own && Date.now() - event.at < editWindowMs;
-    return fillMessage(item, event, { names, me, own, canEdit, emoji });
+    const mentionsMe = fillMessage(item, event, { names, me, own, canEdit, emoji });
+    this.focus.shown(item);
+    return mentionsMe;
   }
 
   /**
@@ -261,88 +248,8 @@ export class MessageList {
       const replyTo = quote(message.replyTo);
       this.#messages.set(id, { ...message, replyTo });
       requote(reply, replyTo);
+      this.focus.shown(reply);
     }
-  }
-
-  /** What a button on a message does. @param {MouseEvent} event */
-  #act(event) {
-    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
-    const item = button?.closest("li.message");
-    if (!(button instanceof HTMLElement) || !(item instanceof HTMLElement)) return;
-    const id = Number(item.dataset.id);
-    const message = this.#messages.get(id);
-    if (!message) return;
-    switch (button.dataset.action) {
-      case "open-reactions": {
-        const picker = item.querySelector(".reaction-picker");
-        if (!(picker instanceof HTMLElement)) return;
-        picker.hidden = !picker.hidden;
-        button.setAttribute("aria-expanded", String(!picker.hidden));
-        if (!picker.hidden) picker.querySelector("button")?.focus();
-        return;
-      }
-      case "toggle-reaction": {
-        const emoji = button.dataset.emoji ?? "";
-        this.actions.react(id, emoji, button.getAttribute("aria-pressed") !== "true");
-        const picker = button.closest(".reaction-picker");
-        if (picker instanceof HTMLElement) {
-          picker.hidden = true;
-          item.querySelector('[data-action="open-reactions"]')?.setAttribute("aria-expanded", "false");
-          item.focus();
-        }
-        return;
-      }
-      case "reply":
-        this.actions.reply(id, message);
-        return;
-      case "edit":
-        this.actions.edit(id, message);
-        return;
-      case "delete":
-        this.actions.remove(id);
-        return;
-      case "jump":
-        if (!this.jump(Number(button.dataset.target))) this.actions.originGone();
-    }
-  }
-
-  /**
-   * Shows the reader's messages still waiting to be acknowledged, after everything else.
-   * @param {readonly Pending[]} pending
-   * @param {PendingActions} actions
-   */
-  showPending(pending, actions) {
-    const wanted = new Map(pending.map((item) => [item.key, item]));
-    this.#waiting = new Set(wanted.keys());
-    for (const key of this.#arrived) if (!this.#waiting.has(key)) this.#arrived.delete(key);
-    // Items already shown stay as they are, so that nothing is announced twice; one whose state
-    // changed is shown anew.
-    for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) {
-      if (!(item instanceof HTMLElement)) continue;
-      const still = wanted.get(item.dataset.key ?? "");
-      if (!still || (still.failed ?? "") !== (item.dataset.failed ?? "")) item.remove();
-    }
-    let added = false;
-    for (const { key, text, failed } of pending) {
-      if (this.#arrived.has(key) || this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`)) continue;
-      this.list.append(pendingItem(key, text, failed, actions));
-      added = true;
-    }
-    if (added) this.scrollToEnd();
-  }
-
-  /**
-   * A waiting message was acknowledged as event `id`: it leaves once that event is shown, or at
-   * once if the stream is already past it (it was shown, or lies before the history shown).
-   * @param {string} key
-   * @param {number} id
-   * @param {number} streamLastId the newest event id the stream has delivered
-   */
-  settle(key, id, streamLastId) {
-    const item = this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`);
-    if (!(item instanceof HTMLElement)) return;
-    if (id <= streamLastId) item.remove();
-    else item.dataset.awaiting = String(id);
   }
 
   /** @param {string} text */
@@ -374,38 +281,6 @@ export class MessageList {
   #nearBottom() {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < NEAR_BOTTOM_PX;
   }
-}
-
-/**
- * @param {string} key
- * @param {string} text
- * @param {string | undefined} failed why it was refused, if it was
- * @param {PendingActions} actions
- */
-function pendingItem(key, text, failed, actions) {
-  const item = document.createElement("li");
-  item.className = "message own pending";
-  item.dataset.key = key;
-  item.dataset.failed = failed ?? "";
-  const status = document.createElement("span");
-  status.className = failed === undefined ? "status" : "status failed";
-  status.textContent = failed === undefined ? "Sending…" : `Not sent: ${failed}`;
-  const body = document.createElement("p");
-  body.className = "text";
-  body.textContent = text;
-  item.append(status, body);
-  if (failed !== undefined) {
-    const retry = document.createElement("button");
-    retry.type = "button";
-    retry.textContent = "Retry";
-    retry.addEventListener("click", () => actions.retry(key));
-    const discard = document.createElement("button");
-    discard.type = "button";
-    discard.textContent = "Discard";
-    discard.addEventListener("click", () => actions.discard(key));
-    item.append(retry, discard);
-  }
-  return item;
 }
 
 /**

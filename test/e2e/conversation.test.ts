@@ -242,6 +242,38 @@ describe("the conversation on the page", () => {
     await messageWith(mina.page, "hello").getByRole("button", { name: "heart, 1: Mina" }).click();
     await expect.poll(() => reactionsOf(mina.page, "hello")).toEqual([]);
   });
+  it("is one stop for the keyboard: arrows move between messages, Tab reaches a message's tools", async () => {
+    const room = suite.room();
+    const mina = await suite.person();
+    await joinRoom(mina, room, "Mina");
+    for (const text of ["first", "second", "third"]) await send(mina, text);
+    await expect.poll(() => shownMessages(mina.page)).toEqual(["first", "second", "third"]);
+    const focused = () =>
+      mina.page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.matches("li.message")
+          ? `message ${active.querySelector(".text")?.textContent}`
+          : `${active?.tagName.toLowerCase()} ${active?.getAttribute("aria-label") ?? active?.textContent}`;
+      });
+
+    // Back from the composer, past none of the messages' buttons, to the newest message.
+    await mina.page.getByLabel("Message", { exact: true }).focus();
+    await mina.page.keyboard.press("Shift+Tab");
+    expect(await focused()).toBe("message third");
+    await mina.page.keyboard.press("ArrowUp");
+    expect(await focused()).toBe("message second");
+    await mina.page.keyboard.press("Home");
+    expect(await focused()).toBe("message first");
+    await mina.page.keyboard.press("ArrowDown");
+    await mina.page.keyboard.press("Tab");
+    expect(await focused()).toBe("button React to your message");
+    await mina.page.keyboard.press("Tab");
+    expect(await focused()).toBe("button Reply to your message");
+    await mina.page.keyboard.press("Enter");
+    await expect.poll(() => mina.page.locator("#composer-context").textContent()).toContain("Replying to Mina");
+    expect(await mina.page.evaluate(() => document.activeElement?.id)).toBe("message-input");
+    expect(await seriousViolations(mina.page)).toEqual([]);
+  });
 });
 
 /** Each item of the conversation: its kind, and what it shows (the sender if shown, the text, the reactions). */
