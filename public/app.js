@@ -92,7 +92,7 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     if (event.kind === "join") people.joined(event.user);
     if (event.kind === "leave") people.left(event.user);
     if (event.kind !== "join") typingIndicator.stopped(event.user);
-    const own = event.kind === "message" && event.name === myName;
+    const own = event.kind === "message" && isOwn(event);
     const mentionsMe = messages.add(id, event, own);
     // The history the page opened onto is not news; what came while it was away is.
     if (news && document.hidden && event.kind === "message" && !own) {
@@ -143,6 +143,15 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   },
 });
 
+/**
+ * Whether a message is the reader's, as far as the page can tell: by name. The room knows by
+ * session, and refuses an edit or a deletion of a message another session sent.
+ * @param {import("./event-feed.js").ChatEvent} message
+ */
+function isOwn(message) {
+  return myName !== undefined && message.name === myName;
+}
+
 /** @param {FeedState} state */
 function showConnection(state) {
   connection.dataset.state = state;
@@ -176,6 +185,7 @@ async function join(name) {
   renameButton.hidden = false;
   leaveButton.hidden = false;
   people.render();
+  messages.markOwn(isOwn);
   // A stream opened before joining does not count for presence; reopen it with the session.
   if (joined.token !== previous || !feed.lastId) feed.restart();
   outbox.resume();
@@ -317,6 +327,7 @@ leaveButton.addEventListener("click", async () => {
   sessionStorage.removeItem(tokenKey);
   myName = undefined;
   people.render();
+  messages.markOwn(isOwn);
   showJoinForm();
   feed.restart();
 });

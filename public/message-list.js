@@ -121,7 +121,7 @@ export class MessageList {
     }
     this.pending.arrived(id, event.key);
     this.#insert(item);
-    if (event.kind === "message") this.focus.shown(item);
+    if (event.kind === "message") this.focus.added(item);
     if (follow || own) this.scrollToEnd();
     else if (event.kind === "message") this.button.hidden = false;
     return mentionsMe;
@@ -136,12 +136,12 @@ export class MessageList {
   change(id, change) {
     // A reader at the end stays there, however the change alters the height of what is shown.
     const follow = this.#nearBottom();
-    // A message rebuilt keeps the reader's focus, which would otherwise fall to the page.
-    const item = this.list.querySelector(`li[data-id="${change.target}"]`);
-    const focused = item instanceof HTMLElement && item.contains(document.activeElement) ? item : undefined;
+    // The message the reader is on (this one, or a reply quoting it) keeps the reader's focus
+    // when it is rebuilt, which would otherwise fall to the page.
+    const holder = document.activeElement?.closest("#messages > li");
     this.#apply(id, change);
     if (follow) this.scrollToEnd();
-    if (focused?.isConnected && !focused.contains(document.activeElement)) focused.focus({ preventScroll: true });
+    if (holder instanceof HTMLElement) this.focus.restore(holder);
   }
 
   /**
@@ -184,7 +184,7 @@ export class MessageList {
     this.#messages.set(target, { ...message, reactions });
     const { me, emoji } = this.context();
     showReactions(item, reactions, me, emoji);
-    this.focus.shown(item);
+    this.focus.rebuilt(item);
   }
 
   /**
@@ -194,7 +194,7 @@ export class MessageList {
    */
   #delete(item) {
     fillDeleted(item);
-    this.focus.shown(item);
+    this.focus.rebuilt(item);
     const next = item.nextElementSibling;
     const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
     const following = nextId === undefined ? undefined : this.#messages.get(nextId);
@@ -206,6 +206,22 @@ export class MessageList {
     let later = item.nextElementSibling;
     while (later instanceof HTMLElement && later.dataset.id === undefined) later = later.nextElementSibling;
     if (!later) this.#lineSince = true;
+  }
+
+  /**
+   * Marks anew which messages are the reader's, as the page knows them by name: the history
+   * can arrive before the page has joined, and a reader who leaves or renames has others.
+   * @param {(message: ChatEvent) => boolean} isOwn
+   */
+  markOwn(isOwn) {
+    for (const item of this.list.querySelectorAll("li.message:not(.pending)")) {
+      const message = item instanceof HTMLElement ? this.#messages.get(Number(item.dataset.id)) : undefined;
+      if (!(item instanceof HTMLElement) || !message) continue;
+      const own = isOwn(message);
+      if (own === item.classList.contains("own")) continue;
+      item.classList.toggle("own", own);
+      this.#fill(item, message);
+    }
   }
 
   /**
@@ -231,7 +247,7 @@ export class MessageList {
     const own = item.classList.contains("own");
     const canEdit = own && Date.now() - event.at < editWindowMs;
     const mentionsMe = fillMessage(item, event, { names, me, own, canEdit, emoji });
-    this.focus.shown(item);
+    this.focus.rebuilt(item);
     return mentionsMe;
   }
 
@@ -248,7 +264,7 @@ export class MessageList {
       const replyTo = quote(message.replyTo);
       this.#messages.set(id, { ...message, replyTo });
       requote(reply, replyTo);
-      this.focus.shown(reply);
+      this.focus.rebuilt(reply);
     }
   }
 

@@ -32,9 +32,8 @@ export class CatchUp {
    */
   greeting(lastEventId: number | undefined, users: OnlineUser[]): { greeting: Uint8Array; afterId: number } {
     const latestId = this.#log.lastId;
-    const oldestId = this.#log.oldestId() ?? latestId + 1;
-    // Replays start at a stored event, so that a hole found later means events were deleted
-    // while the reader was catching up (see `page`).
+    // The first id that may still be stored: retention removed every one before it.
+    const oldestId = this.#log.droppedThrough + 1;
     // A new reader is sent the newest messages, joins and leaves as they are now; changes made
     // to them since come too, and change nothing it does not already show.
     const recent = this.#log.historyStart(this.#config.historyOnConnect);
@@ -64,8 +63,9 @@ export class CatchUp {
     let lastId: number | undefined;
     const events = this.#log.after(afterId, REPLAY_PAGE_EVENTS);
     const first = events[0];
-    if (first && first.id > afterId + 1) {
-      const gap = encoder.encode(gapFrame(afterId, first.id, this.#log.lastId));
+    // Ids missing above the retention frontier are changes a later one carries: no gap.
+    if (first && afterId < this.#log.droppedThrough) {
+      const gap = encoder.encode(gapFrame(afterId, this.#log.droppedThrough + 1, this.#log.lastId));
       frames.push(gap);
       bytes += gap.byteLength;
     }

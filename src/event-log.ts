@@ -33,11 +33,20 @@ export interface StoredMessage {
  * rewrites it in place (keeping its id) besides being appended as an event of its own. So a
  * new reader's history shows messages as they are, and a resuming reader, which is sent both,
  * ends with what a reader that stayed built from the changes.
+ *
+ * A change that carries the whole of what it changes (an edit, the reactors of one emoji)
+ * makes the earlier change of its kind to the same message needless: that row is removed, so a
+ * message has at most one stored edit and one reaction row per emoji however often it changes.
+ * Retention keeps the newest `retained` rows; the ids it removed are all at or below
+ * `droppedThrough`, and a reader that asks for events after an id below it has missed some.
+ * Ids above it may be missing too, but only as changes that a later one carries.
  */
 export class EventLog {
   readonly #sql: SqlStorage;
   readonly #retained: number;
   #lastId: number;
+  #rows: number;
+  #droppedThrough: number;
   /** Where the history of the newest `count` timeline rows starts, as of `lastId`; cleared by any write. */
   #historyStart: { count: number; afterId: number } | undefined;
 
@@ -53,6 +62,21 @@ export class EventLog {
     sql.exec("CREATE INDEX IF NOT EXISTS events_by_reply_to ON events (reply_to) WHERE reply_to IS NOT NULL");
     this.#lastId =
       sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").toArray()[0]?.seq ?? 0;
+    this.#rows = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM events").one().count;
+    sql.exec("CREATE TABLE IF NOT EXISTS event_retention (dropped_through INTEGER NOT NULL)");
+    const stored = sql.exec<{ dropped_through: number }>("SELECT dropped_through FROM event_retention").toArray()[0];
+    if (stored) {
+      this.#droppedThrough = stored.dropped_through;
+    } else {
+      // A room from before this was kept: retention had removed every id below the oldest row.
+      this.#droppedThrough = (this.oldestId() ?? this.#lastId + 1) - 1;
+      sql.exec("INSERT INTO event_retention (dropped_through) VALUES (?)", this.#droppedThrough);
+    }
+  }
+
+  /** The highest id retention has removed (0 when it has removed none). */
+  get droppedThrough(): number {
+    return this.#droppedThrough;
   }
 
   /** Id of the newest event ever stored, 0 when there has been none. */
@@ -72,10 +96,43 @@ export class EventLog {
         links.replyTo ?? null,
       )
       .one();
-    this.#sql.exec("DELETE FROM events WHERE id <= ?", id - this.#retained);
     this.#lastId = id;
+    this.#rows += 1;
+    if (this.#rows > this.#retained) {
+      const dropped = this.#sql
+        .exec<{ id: number }>(
+          "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING id",
+          this.#rows - this.#retained,
+        )
+        .toArray();
+      this.#rows -= dropped.length;
+      this.#droppedThrough = Math.max(this.#droppedThrough, ...dropped.map((row) => row.id));
+      this.#sql.exec("UPDATE event_retention SET dropped_through = ?", this.#droppedThrough);
+    }
     this.#historyStart = undefined;
     return id;
+  }
+
+  /**
+   * Removes the stored changes of one kind made to a message (those for one emoji, for
+   * reactions), because an event about to be appended carries all they did. Their text is
+   * overwritten first, as in {@link rewrite}.
+   */
+  removeChanges(target: number, kind: string, emoji?: string): void {
+    const rows = this.#sql
+      .exec<{ id: number; emoji: string | null }>(
+        "SELECT id, json_extract(data, '$.emoji') AS emoji FROM events WHERE target = ? AND event = ?",
+        target,
+        kind,
+      )
+      .toArray()
+      .filter((row) => emoji === undefined || row.emoji === emoji);
+    for (const { id } of rows) {
+      this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id = ?", id);
+      this.#sql.exec("DELETE FROM events WHERE id = ?", id);
+    }
+    this.#rows -= rows.length;
+    this.#historyStart = undefined;
   }
 
   /** Id of the oldest event still stored, or undefined when none is. */
@@ -139,12 +196,6 @@ export class EventLog {
     this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id = ?", id);
     this.#sql.exec("UPDATE events SET data = ?, event = ? WHERE id = ?", data, event ?? null, id);
     this.#historyStart = undefined;
-  }
-
-  /** Rewrites every change of one kind made to a message into `data` (under `event`). */
-  rewriteChanges(target: number, kind: string, data: string, event: string): void {
-    const rows = this.#sql.exec<{ id: number }>("SELECT id FROM events WHERE target = ? AND event = ?", target, kind);
-    for (const { id } of rows.toArray()) this.rewrite(id, data, event);
   }
 }
 

@@ -45,6 +45,8 @@ export class MessageChanges {
         if (message.msg === msg || !this.#log.get(id)) return undefined;
         this.#log.rewrite(id, JSON.stringify({ ...message, msg, edited: now }));
         this.#requote(id, (quote) => ({ ...quote, msg }));
+        // The new text is all an earlier edit said.
+        this.#log.removeChanges(id, "edit");
         return { kind: "edit", target: id, user: message.user, msg, at: now };
       },
     };
@@ -60,10 +62,11 @@ export class MessageChanges {
       change: () => {
         if (!this.#log.get(id)) return undefined;
         const event: ChangeEvent = { kind: "delete", target: id, user: message.user, at: now };
-        const data = JSON.stringify(event);
-        // The message and each edit of it become what a reader is sent when it is deleted.
-        this.#log.rewrite(id, data, "delete");
-        this.#log.rewriteChanges(id, "edit", data, "delete");
+        // Where the message was, a reader later is sent its deletion; its edits and reactions,
+        // which the deletion undoes, go.
+        this.#log.rewrite(id, JSON.stringify(event), "delete");
+        this.#log.removeChanges(id, "edit");
+        this.#log.removeChanges(id, "reaction");
         this.#requote(id, ({ user }) => ({ id, user, deleted: true }));
         this.#reactions.forget(id);
         return event;
@@ -100,6 +103,8 @@ export class MessageChanges {
         const { reactions: _previous, ...rest } = message;
         this.#log.rewrite(id, JSON.stringify(Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest));
         const users = reactions[emoji] ?? [];
+        // Who reacts with this emoji now is all an earlier change of it said.
+        this.#log.removeChanges(id, "reaction", emoji);
         return { kind: "reaction", target: id, user: reactor.name, emoji, users, at: now };
       },
     };
@@ -118,7 +123,7 @@ export class MessageChanges {
   #message(id: number): Result<{ message: ChatEvent; author: string | undefined }> {
     const row = this.#log.get(id);
     if (!row) {
-      return id <= this.#log.lastId
+      return id <= this.#log.droppedThrough
         ? fail(410, "message_expired", `Message ${id} is older than the history this room keeps.`)
         : fail(404, "no_such_message", `There is no message ${id} in this room.`);
     }

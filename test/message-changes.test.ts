@@ -310,13 +310,77 @@ describe("history", () => {
     const room = freshRoom("named-changes");
     const mina = await joinAs(room, "Mina");
     const id = await sayOk(mina, "x");
-    await changed(await act(mina, "POST", "/reactions", { id, emoji: "👍" }));
-    await changed(await act(mina, "PATCH", "/messages", { id, msg: "y" }));
-    await changed(await act(mina, "DELETE", "/messages", { id }));
+    const live = await openStream(room, { lastEventId: id });
+    const reaction = await changed(await act(mina, "POST", "/reactions", { id, emoji: "👍" }));
+    const edit = await changed(await act(mina, "PATCH", "/messages", { id, msg: "y" }));
+    const deletion = await changed(await act(mina, "DELETE", "/messages", { id }));
+    const received = await live.reader.until((event) => event.id === String(deletion));
+    await live.reader.cancel();
+    expect(
+      received
+        .filter((event) => ["message", "edit", "delete", "reaction"].includes(event.event))
+        .map((event) => [event.event, Number(event.id)]),
+    ).toEqual([
+      ["reaction", reaction],
+      ["edit", edit],
+      ["delete", deletion],
+    ]);
+    // Later, the deletion is all there is of the message: where it was, and as the change.
     const { events } = await newReaderEvents(room);
     const messages = events.filter((event) => event.event === "message").map((event) => JSON.parse(event.data));
     expect(messages.map((data: ChatEvent) => data.kind)).toEqual(["join"]);
-    expect(events.filter((event) => ["edit", "delete", "reaction"].includes(event.event)).length).toBe(4);
+    expect(
+      events
+        .filter((event) => ["message", "edit", "delete", "reaction"].includes(event.event))
+        .map((event) => [event.event, Number(event.id)]),
+    ).toEqual([
+      ["message", id - 1],
+      ["delete", id],
+      ["delete", deletion],
+    ]);
+  });
+
+  it("keeps one stored change of each kind per message, so changing it often pushes no history out", async () => {
+    const room = freshRoom("superseded");
+    const mina = await joinAs(room, "Mina");
+    const leo = await joinAs(room, "Leo");
+    const first = await sayOk(mina, "the first message");
+    const id = await sayOk(mina, "react to me");
+    const resumeFrom = await lastEventId(room);
+    // More changes than the room retains events, each person acting once a second.
+    for (let i = 0; i < Number(env.HISTORY_RETAINED) + 10; i++) {
+      await changed(await act(leo, i % 2 === 0 ? "POST" : "DELETE", "/reactions", { id, emoji: "👍" }));
+      await changed(await act(mina, "PATCH", "/messages", { id, msg: `edit ${i}` }));
+      // A second on: inside the pace limit, and all of it inside the edit window.
+      vi.spyOn(Date, "now").mockReturnValue(Date.now() + 1000);
+    }
+    vi.restoreAllMocks();
+    await runInDurableObject(env.CHAT_ROOM.getByName(room), (_room, state) => {
+      const rows = state.storage.sql
+        .exec<{ event: string | null; count: number }>(
+          "SELECT event, COUNT(*) AS count FROM events WHERE target = ? GROUP BY event ORDER BY event",
+          id,
+        )
+        .toArray();
+      expect(rows).toEqual([
+        { event: "edit", count: 1 },
+        { event: "reaction", count: 1 },
+      ]);
+    });
+    // Nothing was pushed out: a new reader still has the first message, and a reader that
+    // resumes from before the changes gets no gap and ends with the message as it is.
+    expect((await viewOf(room)).messages.get(first)).toEqual({ user: "Mina", msg: "the first message" });
+    const last = await lastEventId(room);
+    const stream = await openStream(room, { lastEventId: resumeFrom });
+    const events = await stream.reader.until((event) => Number(event.id) >= last && event.event !== "presence");
+    await stream.reader.cancel();
+    expect(events.map((event) => event.event)).not.toContain("gap");
+    const view = new RoomView();
+    view.messages.set(id, { user: "Mina", msg: "react to me" });
+    for (const event of events) view.apply(event);
+    const lastEdit = `edit ${Number(env.HISTORY_RETAINED) + 9}`;
+    // Leo's last press took his reaction back.
+    expect(view.messages.get(id)).toEqual({ user: "Mina", msg: lastEdit, edited: true });
   });
 });
 

@@ -81,9 +81,9 @@ export async function shownMessages(page: Page): Promise<string[]> {
   return page.locator("#messages .message .text").allTextContents();
 }
 
-/** The message whose text includes `text`, as shown on `page`. */
+/** The message whose text includes `text`, as shown on `page` once the room has sent it. */
 export function messageWith(page: Page, text: string): Locator {
-  return page.locator("#messages li.message", { has: page.locator(".text", { hasText: text }) });
+  return page.locator("#messages li.message:not(.pending)", { has: page.locator(".text", { hasText: text }) });
 }
 
 /** Presses one of a message's buttons (named as assistive technology names it), pointing at the message first, as a person does. */

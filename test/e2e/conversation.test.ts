@@ -202,8 +202,10 @@ describe("the conversation on the page", () => {
     await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
     await pressOnMessage(mina, "three", "Delete your message");
     await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
-    // Focus stays with the message the reader acted on, now a line.
-    await expect.poll(() => mina.page.evaluate(() => document.activeElement?.textContent)).toBe("Message deleted");
+    // Focus moves from the message the reader deleted, now a line, to the nearest message.
+    await expect
+      .poll(() => mina.page.evaluate(() => document.activeElement?.querySelector(".text")?.textContent))
+      .toBe("two");
     await send(mina, "four");
     await expect.poll(() => shownMessages(leo.page)).toEqual(["two", "four"]);
     // Reactions come in some order; every page shows them in the set's.
@@ -246,8 +248,10 @@ describe("the conversation on the page", () => {
     const room = suite.room();
     const mina = await suite.person();
     await joinRoom(mina, room, "Mina");
-    for (const text of ["first", "second", "third"]) await send(mina, text);
-    await expect.poll(() => shownMessages(mina.page)).toEqual(["first", "second", "third"]);
+    for (const text of ["first", "second", "third, see https://example.com/x"]) await send(mina, text);
+    await expect.poll(() => shownMessages(mina.page)).toEqual(["first", "second", "third, see https://example.com/x"]);
+    // Each has arrived as the room's event, not only as the copy waiting for it.
+    await expect.poll(() => mina.page.locator("#messages li.pending").count()).toBe(0);
     const focused = () =>
       mina.page.evaluate(() => {
         const active = document.activeElement;
@@ -256,10 +260,10 @@ describe("the conversation on the page", () => {
           : `${active?.tagName.toLowerCase()} ${active?.getAttribute("aria-label") ?? active?.textContent}`;
       });
 
-    // Back from the composer, past none of the messages' buttons, to the newest message.
+    // Back from the composer, past none of the messages' links and buttons, to the newest message.
     await mina.page.getByLabel("Message", { exact: true }).focus();
     await mina.page.keyboard.press("Shift+Tab");
-    expect(await focused()).toBe("message third");
+    expect(await focused()).toBe("message third, see https://example.com/x");
     await mina.page.keyboard.press("ArrowUp");
     expect(await focused()).toBe("message second");
     await mina.page.keyboard.press("Home");
