@@ -106,7 +106,8 @@ export class EventLog {
         )
         .toArray();
       this.#rows -= dropped.length;
-      this.#droppedThrough = Math.max(this.#droppedThrough, ...dropped.map((row) => row.id));
+      // Not spread into Math.max: a setting lowered a long way drops many rows at once.
+      for (const row of dropped) if (row.id > this.#droppedThrough) this.#droppedThrough = row.id;
       this.#sql.exec("UPDATE event_retention SET dropped_through = ?", this.#droppedThrough);
     }
     this.#historyStart = undefined;
