@@ -5,6 +5,7 @@ import { clientAddress } from "./request-limits";
 import { json } from "./responses";
 import { FailureError, fail, type Result, unwrap } from "./result";
 import type { ChangeMade } from "./room-answers";
+import { newRoomKey, presentedCredential } from "./room-keys";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "./room-stream";
 import {
   clearedPendingCookie,
@@ -15,13 +16,20 @@ import {
   sessionCookie,
 } from "./session-token";
 import {
+  DEFAULT_ROOM,
   parseDisplayName,
   parseEventId,
   parseMessageId,
   parseMessageKey,
   parseMessageText,
   parseReactionEmoji,
+  parseSlowMode,
+  parseSwitch,
+  parseTopic,
 } from "./validate";
+
+/** Longest topic, in characters. */
+const TOPIC_MAX_LENGTH = 200;
 
 function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
   return env.CHAT_ROOM.getByName(name);
@@ -120,7 +128,8 @@ export async function postMessage(request: Request, env: Env, roomName: string):
   const key = rawKey === undefined ? undefined : parseMessageKey(rawKey);
   const rawReplyTo = fields.get("replyTo");
   const replyTo = rawReplyTo === undefined || rawReplyTo === "" ? undefined : parseMessageId(rawReplyTo);
-  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key, replyTo }));
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key, replyTo, credential }));
   // A message sent again under its key was not posted again: 200 with the id it already had.
   return json({ id: posted.id }, posted.repeated ? 200 : 201);
 }
@@ -135,8 +144,16 @@ export async function editMessage(request: Request, env: Env, roomName: string):
   return changeMade(await room(env, roomName).editMessage({ token, name, id, msg }));
 }
 
-/** `DELETE /messages`: delete one of the participant's own messages, `id` in the query string or the body. */
+/**
+ * `DELETE /messages`: delete one of the participant's own messages, or, with the room's key,
+ * anyone's; `id` in the query string or the body.
+ */
 export async function deleteMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  if (credential) {
+    const id = parseMessageId(requiredValue(await fieldsOrQuery(request), "id"));
+    return json({ id: unwrap(await room(env, roomName).moderate({ credential, action: "delete", id })).id });
+  }
   const token = requireToken(request, roomName);
   const fields = await fieldsOrQuery(request);
   const id = parseMessageId(requiredValue(fields, "id"));
@@ -161,6 +178,58 @@ async function react(request: Request, env: Env, roomName: string, on: boolean):
   const emoji = parseReactionEmoji(requiredField(fields, "emoji"));
   const name = claimedName(stringField(fields, "name"));
   return changeMade(await room(env, roomName).react({ token, name, id, emoji, on }));
+}
+
+/** `POST /owner`: claim a room nothing has happened in yet; its owner key is answered once, and only its hash kept. */
+export async function claimRoom(_request: Request, env: Env, roomName: string): Promise<Response> {
+  if (roomName === DEFAULT_ROOM)
+    throw new FailureError(fail(403, "lobby_has_no_owner", "The lobby belongs to nobody."));
+  const { key, hash } = await newRoomKey();
+  unwrap(await room(env, roomName).claim({ keyHash: hash }));
+  return json({ room: roomName, ownerKey: key }, 201, { "Cache-Control": "no-store" });
+}
+
+/** `POST /moderator-key`: the owner makes a moderator key, which takes the rights of the one before. */
+export async function makeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const { key, hash } = await newRoomKey();
+  unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: hash }));
+  return json({ room: roomName, moderatorKey: key }, 201, { "Cache-Control": "no-store" });
+}
+
+/** `DELETE /moderator-key`: the owner takes moderator rights back from whoever holds the key. */
+export async function revokeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: undefined }));
+  return json({ room: roomName });
+}
+
+/** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */
+export async function updateRoom(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const fields = await readFields(request);
+  const topic = stringField(fields, "topic");
+  const slowMode = fields.get("slowModeSeconds");
+  const readOnly = fields.get("readOnly");
+  if (topic === undefined && slowMode === undefined && readOnly === undefined) {
+    throw new FailureError(fail(400, "missing_field", "Send a topic, slowModeSeconds or readOnly to change."));
+  }
+  const settings = {
+    ...(topic === undefined ? {} : { topic: parseTopic(topic, TOPIC_MAX_LENGTH) }),
+    ...(slowMode === undefined ? {} : { slowModeSeconds: parseSlowMode(slowMode) }),
+    ...(readOnly === undefined ? {} : { readOnly: parseSwitch(readOnly, "readOnly") }),
+  };
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "settings", settings }));
+  return json({ id: done.id });
+}
+
+/** The room key or operator token a request must present. */
+async function requireCredential(request: Request, env: Env) {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  if (!credential) {
+    throw new FailureError(fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this."));
+  }
+  return credential;
 }
 
 /** A change's answer: the id of the event it was published as, or null when it changed nothing. */

@@ -2,6 +2,7 @@ import { concatBytes } from "./bytes";
 import { clientLimits, type RoomConfig } from "./config";
 import type { EventLog } from "./event-log";
 import type { OnlineUser } from "./room-answers";
+import type { RoomSettings } from "./room-control";
 import { encodeMessage, encodeRetry } from "./sse";
 
 /** Most events read from storage for one page of a replay. */
@@ -30,7 +31,11 @@ export class CatchUp {
    * reader cut off before any message arrives (a full room shedding readers, a deploy) comes
    * back with Last-Event-ID and misses nothing, instead of starting over from recent history.
    */
-  greeting(lastEventId: number | undefined, users: OnlineUser[]): { greeting: Uint8Array; afterId: number } {
+  greeting(
+    lastEventId: number | undefined,
+    users: OnlineUser[],
+    settings: RoomSettings,
+  ): { greeting: Uint8Array; afterId: number } {
     const latestId = this.#log.lastId;
     // The first id that may still be stored: retention removed every one before it.
     const oldestId = this.#log.droppedThrough + 1;
@@ -48,6 +53,8 @@ export class CatchUp {
       greeting += gapFrame(lastEventId, oldestId, latestId);
     }
     greeting += this.#limitsFrame;
+    // What the room's authority set, as it is now; changes to it come later as events with ids.
+    greeting += encodeMessage({ event: "settings", data: JSON.stringify(settings) });
     return { greeting: encoder.encode(greeting), afterId };
   }
 

@@ -46,13 +46,22 @@ export interface ChatEvent {
  */
 export type ChangeEvent =
   | { kind: "edit"; target: number; user: string; msg: string; at: number }
-  | { kind: "delete"; target: number; user: string; at: number }
+  | { kind: "delete"; target: number; user: string; at: number; moderated?: true }
   | { kind: "reaction"; target: number; user: string; emoji: string; users: string[]; at: number };
 
-export type RoomEvent = ChatEvent | ChangeEvent;
+/** What the room's owner or a moderator set for everyone: the whole of it, each time. */
+export interface SettingsEvent {
+  kind: "settings";
+  topic: string;
+  slowModeSeconds: number;
+  readOnly: boolean;
+  at: number;
+}
+
+export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent;
 
 /** The SSE event name an event is sent under: none for what the original chat showed. */
-export function sseEventName(event: RoomEvent): ChangeEvent["kind"] | undefined {
+export function sseEventName(event: RoomEvent): (ChangeEvent | SettingsEvent)["kind"] | undefined {
   return event.kind === "message" || event.kind === "join" || event.kind === "leave" ? undefined : event.kind;
 }
 

@@ -4,12 +4,15 @@ import { joinEvent, leaveEvent, messageEvent, type RoomEvent, sseEventName } fro
 import { type RoomConfig, readConfig } from "./config";
 import { type EventLinks, EventLog } from "./event-log";
 import { MessageChanges, type PlannedChange } from "./message-changes";
+import { Moderation, type ModerationDone, type ModerationRequest } from "./moderation";
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
 import { Reactions } from "./reactions";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
 import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
+import { RoomControl } from "./room-control";
+import type { Credential } from "./room-keys";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
 import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
@@ -32,6 +35,8 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #sessions: SessionStore;
   readonly #sentKeys: SentKeys;
   readonly #changes: MessageChanges;
+  readonly #control: RoomControl;
+  readonly #moderation: Moderation;
   readonly #subscribers: Subscribers;
   readonly #presence: Presence;
   readonly #rateLimiter: RateLimiter;
@@ -47,6 +52,13 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
     this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#config);
+    this.#control = new RoomControl(ctx.storage.sql);
+    this.#moderation = new Moderation(
+      this.#control,
+      this.#changes,
+      (event, links) => this.#publish(event, links),
+      () => this.#log.removeRoomEvents("settings"),
+    );
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
@@ -105,7 +117,7 @@ export class ChatRoom extends DurableObject<Env> {
     const reusable = presentedPending !== undefined && !this.#sessions.get(presentedPending);
     const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
 
-    const { greeting, afterId } = this.#catchUp.greeting(lastEventId, this.users());
+    const { greeting, afterId } = this.#catchUp.greeting(lastEventId, this.users(), this.#control.settings);
     const stream = this.#subscribers.open(greeting, afterId, {
       token: session?.token,
       pendingToken,
@@ -179,6 +191,7 @@ export class ChatRoom extends DurableObject<Env> {
     name?: string;
     key?: string;
     replyTo?: number;
+    credential?: Credential;
   }): Result<{ id: number; repeated: boolean }> {
     const authorized = this.#authorize(request.token, request.name);
     if (!authorized.ok) return authorized;
@@ -188,8 +201,11 @@ export class ChatRoom extends DurableObject<Env> {
     const quoted = request.replyTo === undefined ? undefined : this.#changes.quote(request.replyTo);
     if (quoted && !quoted.ok) return quoted;
     const now = Date.now();
+    const allowed = this.#moderation.mayPost(session.token, this.#moderation.role(request.credential), now);
+    if (!allowed.ok) return allowed;
     const present = this.#participate(session, now);
     if (!present.ok) return present;
+    this.#moderation.posted(session.token, now);
     const message = messageEvent(session.name, request.msg, now, { key: request.key, replyTo: quoted?.quote });
     const id = this.#publish(message, { author: session.token, replyTo: request.replyTo });
     if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
@@ -203,7 +219,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Deletes one of the participant's own messages, its text gone from storage. */
   deleteMessage(request: { token: string; name?: string; id: number }): Result<ChangeMade> {
-    return this.#change(request, (session, now) => this.#changes.delete(session.token, request.id, now));
+    return this.#change(request, (session, now) => this.#changes.delete({ author: session.token }, request.id, now));
   }
 
   /** Adds (`on`) or takes back the participant's reaction to a message. */
@@ -229,6 +245,16 @@ export class ChatRoom extends DurableObject<Env> {
     const data = JSON.stringify({ user: session.name });
     this.#subscribers.broadcast(encoder.encode(encodeMessage({ event: "typing", data })));
     return { ok: true, name: session.name };
+  }
+
+  /** Makes the holder of the key hashed as `keyHash` the owner of a room nothing has happened in yet. */
+  claim(request: { keyHash: string }): Result<object> {
+    return this.#moderation.claim(request.keyHash, this.#log.lastId);
+  }
+
+  /** What the room's owner, a moderator or the operator asks (see moderation.ts). */
+  moderate(request: ModerationRequest): Result<ModerationDone> {
+    return this.#moderation.act(request, Date.now());
   }
 
   /** Who is in the room now, by name. */
@@ -265,6 +291,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#presence.forget(token);
     this.#rateLimiter.forget(token);
     this.#typingLimiter.forget(token);
+    this.#moderation.forget(token);
   }
 
   /** Ends the sessions idle past their time to live, and what was kept for them. */

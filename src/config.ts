@@ -104,7 +104,7 @@ function parseConfig(env: Env): RoomConfig {
 }
 
 type Setting = {
-  [K in keyof Env]: Env[K] extends string ? K : never;
+  [K in keyof Env]-?: Env[K] extends string ? K : never;
 }[keyof Env];
 
 function number(env: Env, key: Setting): number {

@@ -136,6 +136,15 @@ export class EventLog {
     this.#historyStart = undefined;
   }
 
+  /** Removes the stored events of a kind about no message (the room's settings), which the next one replaces. */
+  removeRoomEvents(kind: string): void {
+    const removed = this.#sql
+      .exec("DELETE FROM events WHERE event = ? AND target IS NULL RETURNING id", kind)
+      .toArray();
+    this.#rows -= removed.length;
+    this.#historyStart = undefined;
+  }
+
   /** Id of the oldest event still stored, or undefined when none is. */
   oldestId(): number | undefined {
     return this.#sql.exec<{ id: number | null }>("SELECT MIN(id) AS id FROM events").one().id ?? undefined;

@@ -1,15 +1,19 @@
 import { type IRequest, Router } from "itty-router";
 import {
   addReaction,
+  claimRoom,
   deleteMessage,
   editMessage,
   join,
   leave,
   listUsers,
+  makeModeratorKey,
   openStream,
   postMessage,
   postTyping,
   removeReaction,
+  revokeModeratorKey,
+  updateRoom,
 } from "./api";
 import { assertReasonableSize } from "./request-limits";
 import { failureResponse } from "./responses";
@@ -30,6 +34,9 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/messages": { POST: postMessage, PATCH: editMessage, DELETE: deleteMessage },
   "/reactions": { POST: addReaction, DELETE: removeReaction },
   "/typing": { POST: postTyping },
+  "/owner": { POST: claimRoom },
+  "/moderator-key": { POST: makeModeratorKey, DELETE: revokeModeratorKey },
+  "/room": { PATCH: updateRoom },
 };
 
 /** The original chat's endpoints act on the lobby at the root, and on any room under `/r/<room>`. */

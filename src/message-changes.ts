@@ -52,16 +52,22 @@ export class MessageChanges {
     };
   }
 
-  /** Deletes a message: its text, its earlier versions and its quotes in replies leave storage. */
-  delete(author: string, id: number, now: number): Result<{ change: PlannedChange }> {
-    const found = this.#ownMessage(author, id, "delete");
+  /**
+   * Deletes a message, by its author or by a moderator: its text, its earlier versions and its
+   * quotes in replies leave storage.
+   */
+  delete(by: { author: string } | { moderator: true }, id: number, now: number): Result<{ change: PlannedChange }> {
+    const moderated = "moderator" in by;
+    const found = moderated ? this.#message(id) : this.#ownMessage(by.author, id, "delete");
     if (!found.ok) return found;
     const { message } = found;
     return {
       ok: true,
       change: () => {
         if (!this.#log.get(id)) return undefined;
-        const event: ChangeEvent = { kind: "delete", target: id, user: message.user, at: now };
+        const event: ChangeEvent = moderated
+          ? { kind: "delete", target: id, user: message.user, at: now, moderated: true }
+          : { kind: "delete", target: id, user: message.user, at: now };
         // Where the message was, a reader later is sent its deletion; its edits and reactions,
         // which the deletion undoes, go.
         this.#log.rewrite(id, JSON.stringify(event), "delete");

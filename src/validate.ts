@@ -107,3 +107,29 @@ export function parseReactionEmoji(raw: string): string {
   }
   return raw;
 }
+
+/** A room's topic: one line of at most `maxLength` characters, or empty for none. */
+export function parseTopic(raw: string, maxLength: number): string {
+  const topic = checkedText(raw, "topic").normalize("NFC").trim();
+  if ([...topic].length > maxLength) throw refuse(400, "invalid_topic", `A topic is at most ${maxLength} characters.`);
+  if (CONTROL_IN_NAME.test(topic) || BIDI_CONTROL.test(topic)) {
+    throw refuse(400, "invalid_topic", "A topic is one line, without control or text-direction characters.");
+  }
+  return topic;
+}
+
+/** Slow mode's interval: whole seconds from 0 (off) to an hour. */
+export function parseSlowMode(raw: unknown): number {
+  const seconds = typeof raw === "number" ? raw : typeof raw === "string" && /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw refuse(400, "invalid_setting", "Slow mode is a whole number of seconds from 0 (off) to 3600.");
+  }
+  return seconds;
+}
+
+/** A yes or no setting, as JSON's true and false or a form's "true" and "false". */
+export function parseSwitch(raw: unknown, name: string): boolean {
+  if (raw === true || raw === "true") return true;
+  if (raw === false || raw === "false") return false;
+  throw refuse(400, "invalid_setting", `The field '${name}' is true or false.`);
+}

@@ -183,7 +183,7 @@ describe("a slow replay", () => {
     const seen: string[] = [];
     for (;;) {
       const event = await reader.next(5000);
-      if (event.event === "limits") continue;
+      if (event.event === "limits" || event.event === "settings") continue;
       const msg = event.event === "gap" ? "gap" : (JSON.parse(event.data) as { msg: string }).msg;
       seen.push(msg.slice(0, 7));
       if (msg === `new ${retained - 1}`) break;

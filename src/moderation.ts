@@ -1,0 +1,127 @@
+import type { RoomEvent } from "./chat-event";
+import type { MessageChanges } from "./message-changes";
+import { fail, type Result } from "./result";
+import type { Role, RoomControl, RoomSettings } from "./room-control";
+import type { Credential } from "./room-keys";
+
+/** What an owner, a moderator or the operator asks a room to do. */
+export type ModerationRequest = { credential: Credential | undefined } & (
+  | { action: "settings"; settings: Partial<RoomSettings> }
+  | { action: "moderator-key"; keyHash: string | undefined }
+  | { action: "delete"; id: number }
+);
+
+/** The id of the event an action was published as; null when it changed nothing. */
+export interface ModerationDone {
+  id: number | null;
+}
+
+/**
+ * What a room's authority can do, and what it imposes on everyone else: a topic, slow mode and
+ * read-only, and deleting any message. Every action is an event in the room's log, and is logged
+ * for the operator as one JSON line with the action and the role, never a key or a text.
+ */
+export class Moderation {
+  readonly #control: RoomControl;
+  readonly #changes: MessageChanges;
+  readonly #publish: (event: RoomEvent, links?: { target?: number }) => number;
+  readonly #removeSettingsEvents: () => void;
+  /** When each participant present last posted, for slow mode. */
+  readonly #lastPostAt = new Map<string, number>();
+
+  constructor(
+    control: RoomControl,
+    changes: MessageChanges,
+    publish: (event: RoomEvent, links?: { target?: number }) => number,
+    removeSettingsEvents: () => void,
+  ) {
+    this.#control = control;
+    this.#changes = changes;
+    this.#publish = publish;
+    this.#removeSettingsEvents = removeSettingsEvents;
+  }
+
+  /** Makes the holder of `keyHash` the owner of a room that has none and where nothing has happened. */
+  claim(keyHash: string, eventsSoFar: number): Result<object> {
+    if (this.#control.hasOwner) return fail(409, "room_owned", "This room has an owner already.");
+    if (eventsSoFar > 0) {
+      return fail(409, "room_in_use", "People have used this room already, so it cannot be claimed; make a new room.");
+    }
+    this.#control.setOwner(keyHash);
+    logAction("claim", "owner");
+    return { ok: true };
+  }
+
+  act(request: ModerationRequest, now: number): Result<ModerationDone> {
+    const role = this.#control.role(request.credential);
+    if (!role) return fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this.");
+    switch (request.action) {
+      case "moderator-key": {
+        if (role === "moderator")
+          return fail(403, "not_the_owner", "Only the room's owner can hand out moderator rights.");
+        this.#control.setModerator(request.keyHash);
+        logAction(request.keyHash === undefined ? "moderators_revoked" : "moderator_key_made", role);
+        return { ok: true, id: null };
+      }
+      case "delete": {
+        const planned = this.#changes.delete({ moderator: true }, request.id, now);
+        if (!planned.ok) return planned;
+        const event = planned.change();
+        logAction("delete_message", role);
+        return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
+      }
+      case "settings": {
+        const settings = { ...this.#control.settings, ...request.settings };
+        const current = this.#control.settings;
+        const same =
+          settings.topic === current.topic &&
+          settings.slowModeSeconds === current.slowModeSeconds &&
+          settings.readOnly === current.readOnly;
+        if (same) return { ok: true, id: null };
+        this.#control.update(settings);
+        // The new settings are the whole of what the room's settings events said.
+        this.#removeSettingsEvents();
+        logAction("settings", role);
+        return { ok: true, id: this.#publish({ kind: "settings", ...settings, at: now }) };
+      }
+    }
+  }
+
+  /**
+   * Whether a participant may post now, under read-only and slow mode; the room's authority is
+   * exempt from both.
+   */
+  mayPost(token: string, role: Role | undefined, now: number): Result<object> {
+    if (role) return { ok: true };
+    const { readOnly, slowModeSeconds } = this.#control.settings;
+    if (readOnly) return fail(403, "read_only", "This room is read-only for now: only its owner and moderators post.");
+    const last = this.#lastPostAt.get(token);
+    const waitMs = last === undefined ? 0 : last + slowModeSeconds * 1000 - now;
+    if (waitMs > 0) {
+      return fail(
+        429,
+        "slow_mode",
+        `Slow mode is on: one message every ${slowModeSeconds} seconds.`,
+        Math.ceil(waitMs / 1000),
+      );
+    }
+    return { ok: true };
+  }
+
+  posted(token: string, now: number): void {
+    this.#lastPostAt.set(token, now);
+  }
+
+  /** Forgets a participant who is no longer present. */
+  forget(token: string): void {
+    this.#lastPostAt.delete(token);
+  }
+
+  role(credential: Credential | undefined): Role | undefined {
+    return this.#control.role(credential);
+  }
+}
+
+function logAction(action: string, role: Role): void {
+  console.log(JSON.stringify({ event: "moderation", action, role }));
+}

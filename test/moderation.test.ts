@@ -1,0 +1,224 @@
+import { env, evictDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Participant } from "./support/chat-client";
+import { jsonBody } from "./support/chat-client";
+import { expectError } from "./support/expect-error";
+import { freshRoom, roomPath } from "./support/rooms";
+import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
+
+const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A request to one of a room's endpoints with the room's key (or the operator's token). */
+function withKey(room: string | undefined, key: string, method: string, endpoint: string, fields?: object) {
+  const body = fields === undefined ? {} : jsonBody(fields);
+  return call(`${roomPath(room)}${endpoint}`, {
+    method,
+    ...body,
+    headers: { ...(fields === undefined ? {} : jsonBody({}).headers), "Chat-Room-Key": key },
+  });
+}
+
+async function claim(room: string): Promise<string> {
+  const response = await call(`${roomPath(room)}/owner`, { method: "POST" });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { ownerKey: string }).ownerKey;
+}
+
+async function lastEventId(room: string): Promise<number> {
+  return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
+}
+
+/** Posts as a participant who also presents the room's key, as an owner's page does. */
+function postAsOwner(participant: Participant, key: string, msg: string) {
+  return call(`${roomPath(participant.room)}/messages`, {
+    method: "POST",
+    ...jsonBody({ msg }),
+    headers: { ...jsonBody({}).headers, Authorization: `Bearer ${participant.token}`, "Chat-Room-Key": key },
+  });
+}
+
+describe("owning a room", () => {
+  it("is for whoever claims it before anything happens in it, once; the key is answered once and never logged", async () => {
+    const logged: string[] = [];
+    for (const method of ["log", "warn", "error"] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => logged.push(args.join(" ")));
+    }
+    const room = freshRoom("own");
+    const key = await claim(room);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    await expectError(await call(`${roomPath(room)}/owner`, { method: "POST" }), 409, "room_owned");
+    expect((await withKey(room, key, "PATCH", "/room", { topic: "Launch day" })).status).toBe(200);
+    expect(logged.some((line) => line.includes(key))).toBe(false);
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual({
+      event: "moderation",
+      action: "claim",
+      role: "owner",
+    });
+  });
+
+  it("cannot be claimed once people have used the room, nor for the lobby", async () => {
+    const room = freshRoom("used");
+    await joinAs(room, "Mina");
+    await expectError(await call(`${roomPath(room)}/owner`, { method: "POST" }), 409, "room_in_use");
+    await expectError(await call("/owner", { method: "POST" }), 403, "lobby_has_no_owner");
+  });
+
+  it("refuses anyone without the key, or with a wrong one, changing nothing", async () => {
+    const room = freshRoom("no-key");
+    await claim(room);
+    const before = await lastEventId(room);
+    await expectError(
+      await call(`${roomPath(room)}/room`, { method: "PATCH", ...jsonBody({ topic: "x" }) }),
+      403,
+      "not_a_moderator",
+    );
+    await expectError(await withKey(room, "not-the-key", "PATCH", "/room", { topic: "x" }), 403, "not_a_moderator");
+    expect(await lastEventId(room)).toBe(before);
+  });
+
+  it("keeps its owner and settings across an eviction", async () => {
+    const room = freshRoom("evicted");
+    const key = await claim(room);
+    await withKey(room, key, "PATCH", "/room", { topic: "Still here", slowModeSeconds: 5, readOnly: true });
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    const stream = await openStream(room);
+    const settings = await stream.reader.until((event) => event.event === "settings");
+    await stream.reader.cancel();
+    expect(JSON.parse(settings.at(-1)?.data ?? "")).toEqual({
+      topic: "Still here",
+      slowModeSeconds: 5,
+      readOnly: true,
+    });
+    expect((await withKey(room, key, "PATCH", "/room", { readOnly: false })).status).toBe(200);
+  });
+});
+
+describe("the operator's token", () => {
+  it("acts as the owner of every room, the lobby included", async () => {
+    const room = freshRoom("operated");
+    await joinAs(room, "Mina");
+    expect((await withKey(room, ADMIN_TOKEN, "PATCH", "/room", { topic: "Operated" })).status).toBe(200);
+    expect((await withKey(undefined, ADMIN_TOKEN, "PATCH", "/room", { topic: "The lobby" })).status).toBe(200);
+    expect((await withKey(undefined, ADMIN_TOKEN, "PATCH", "/room", { topic: "" })).status).toBe(200);
+  });
+});
+
+describe("moderator keys", () => {
+  it("are handed out and taken back by the owner alone", async () => {
+    const room = freshRoom("moderators");
+    const owner = await claim(room);
+    const made = await withKey(room, owner, "POST", "/moderator-key");
+    expect(made.status).toBe(201);
+    const { moderatorKey } = (await made.json()) as { moderatorKey: string };
+    expect((await withKey(room, moderatorKey, "PATCH", "/room", { topic: "By a moderator" })).status).toBe(200);
+    await expectError(await withKey(room, moderatorKey, "POST", "/moderator-key"), 403, "not_the_owner");
+    expect((await withKey(room, owner, "DELETE", "/moderator-key")).status).toBe(200);
+    await expectError(await withKey(room, moderatorKey, "PATCH", "/room", { topic: "x" }), 403, "not_a_moderator");
+  });
+});
+
+describe("room settings", () => {
+  it("are events with ids, each replacing the one before, and come with every stream's greeting", async () => {
+    const room = freshRoom("settings");
+    const key = await claim(room);
+    const live = await openStream(room);
+    const first = ((await (await withKey(room, key, "PATCH", "/room", { topic: "One" })).json()) as { id: number }).id;
+    const second = (
+      (await (await withKey(room, key, "PATCH", "/room", { topic: "Two", slowModeSeconds: "10" })).json()) as {
+        id: number;
+      }
+    ).id;
+    expect(second).toBeGreaterThan(first);
+    const events = await live.reader.until((event) => event.id === String(second));
+    await live.reader.cancel();
+    const changes = events.filter((event) => event.event === "settings" && event.id !== undefined).slice(-2);
+    expect(changes.map((event) => JSON.parse(event.data))).toMatchObject([
+      { kind: "settings", topic: "One", slowModeSeconds: 0, readOnly: false },
+      { kind: "settings", topic: "Two", slowModeSeconds: 10, readOnly: false },
+    ]);
+    // The same settings again change nothing.
+    expect(
+      ((await (await withKey(room, key, "PATCH", "/room", { topic: "Two" })).json()) as { id: null }).id,
+    ).toBeNull();
+    // A reader resuming from before both is sent the last, which says all the first did.
+    const resumed = await openStream(room, { lastEventId: 0 });
+    const replayed = await resumed.reader.until((event) => event.id === String(second));
+    await resumed.reader.cancel();
+    expect(replayed.filter((event) => event.event === "settings").map((event) => JSON.parse(event.data).topic)).toEqual(
+      ["Two", "Two"],
+    );
+  });
+
+  it("refuses a bad topic, interval or switch, and an empty change", async () => {
+    const room = freshRoom("bad-settings");
+    const key = await claim(room);
+    await expectError(await withKey(room, key, "PATCH", "/room", { slowModeSeconds: -1 }), 400, "invalid_setting");
+    await expectError(await withKey(room, key, "PATCH", "/room", { slowModeSeconds: 3601 }), 400, "invalid_setting");
+    await expectError(await withKey(room, key, "PATCH", "/room", { readOnly: "maybe" }), 400, "invalid_setting");
+    await expectError(await withKey(room, key, "PATCH", "/room", { topic: "x".repeat(201) }), 400, "invalid_topic");
+    await expectError(await withKey(room, key, "PATCH", "/room", { topic: "two\nlines" }), 400, "invalid_topic");
+    await expectError(await withKey(room, key, "PATCH", "/room", {}), 400, "missing_field");
+    expect(await lastEventId(room)).toBe(0);
+  });
+
+  it("hold participants to slow mode, with Retry-After, and the owner not", async () => {
+    const room = freshRoom("slow");
+    const key = await claim(room);
+    const mina = await joinAs(room, "Mina");
+    const owner = await joinAs(room, "Owner");
+    await withKey(room, key, "PATCH", "/room", { slowModeSeconds: 30 });
+    await sayOk(mina, "first");
+    const before = await lastEventId(room);
+    const refused = await act(mina, "POST", "/messages", { msg: "second" });
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(25);
+    await expectError(refused, 429, "slow_mode");
+    expect(await lastEventId(room)).toBe(before);
+    for (const msg of ["one", "two"]) expect((await postAsOwner(owner, key, msg)).status).toBe(201);
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 31_000);
+    expect((await act(mina, "POST", "/messages", { msg: "second" })).status).toBe(201);
+  });
+
+  it("let only the owner and moderators post while the room is read-only", async () => {
+    const room = freshRoom("read-only");
+    const key = await claim(room);
+    const mina = await joinAs(room, "Mina");
+    const owner = await joinAs(room, "Owner");
+    await withKey(room, key, "PATCH", "/room", { readOnly: true });
+    const before = await lastEventId(room);
+    await expectError(await act(mina, "POST", "/messages", { msg: "hello?" }), 403, "read_only");
+    expect(await lastEventId(room)).toBe(before);
+    expect((await postAsOwner(owner, key, "We are back at noon.")).status).toBe(201);
+    await withKey(room, key, "PATCH", "/room", { readOnly: false });
+    expect((await act(mina, "POST", "/messages", { msg: "hello!" })).status).toBe(201);
+  });
+});
+
+describe("deleting as a moderator", () => {
+  it("removes anyone's message for everyone, as its author's deletion does, marked as a moderator's", async () => {
+    const room = freshRoom("moderated-delete");
+    const key = await claim(room);
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "something-that-must-come-down");
+    const live = await openStream(room, { lastEventId: id });
+    const response = await withKey(room, key, "DELETE", `/messages?id=${id}`);
+    expect(response.status).toBe(200);
+    const deletion = (await live.reader.until((event) => event.event === "delete")).at(-1);
+    await live.reader.cancel();
+    expect(JSON.parse(deletion?.data ?? "")).toMatchObject({
+      kind: "delete",
+      target: id,
+      user: "Mina",
+      moderated: true,
+    });
+    const later = await openStream(room, { lastEventId: 0 });
+    await later.reader.until((event) => event.id === deletion?.id);
+    await later.reader.cancel();
+    expect(later.reader.raw).not.toContain("must-come-down");
+    await expectError(await withKey(room, key, "DELETE", "/messages?id=999"), 404, "no_such_message");
+    await expectError(await withKey(room, "wrong", "DELETE", `/messages?id=${id}`), 403, "not_a_moderator");
+  });
+});
