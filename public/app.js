@@ -7,7 +7,10 @@ import { messageActions } from "./message-actions.js";
 import { MessageList } from "./message-list.js";
 import { Outbox } from "./outbox.js";
 import { PeopleList } from "./people-list.js";
+import { RoomKey } from "./room-key.js";
 import { setUpRoomMenu } from "./room-menu.js";
+import { RoomRules } from "./room-rules.js";
+import { settingsDialog } from "./settings-dialog.js";
 import { TypingIndicator } from "./typing-indicator.js";
 import { UnreadTitle } from "./unread-title.js";
 
@@ -27,12 +30,23 @@ function element(id) {
 
 const room = decodeURIComponent(/^\/r\/([^/]+)\//.exec(location.pathname)?.[1] ?? "lobby").toLowerCase();
 const tokenKey = `chat.token.${room}`;
-const api = new ChatApi(`/r/${room}`);
+// Read before anything else: a manage link's key is taken out of the address bar at once.
+const roomKey = new RoomKey(room);
+const api = new ChatApi(`/r/${room}`, () => roomKey.value);
 const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
 const nameInput = /** @type {HTMLInputElement} */ (element("name-input"));
 const composer = /** @type {HTMLFormElement} */ (element("composer"));
 const messageInput = /** @type {HTMLTextAreaElement} */ (element("message-input"));
 const composerContext = new ComposerContext(element("composer-context"), messageInput);
+const rules = new RoomRules(
+  {
+    topic: element("topic"),
+    rules: element("room-rules"),
+    input: messageInput,
+    send: /** @type {HTMLButtonElement} */ (composer.querySelector("button[type=submit]")),
+  },
+  () => roomKey.value !== undefined,
+);
 const messages = new MessageList(
   /** @type {HTMLOListElement} */ (element("messages")),
   /** @type {HTMLButtonElement} */ (element("new-messages")),
@@ -40,6 +54,7 @@ const messages = new MessageList(
     names: people.names,
     me: myName,
     editWindowMs: limits?.editWindowMs ?? 0,
+    moderator: roomKey.value !== undefined,
     emoji: limits?.reactionEmoji ?? [],
   }),
   messageActions({
@@ -108,6 +123,9 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
       composerContext.cancel();
       say("The message you were answering or editing was deleted.");
     }
+  },
+  onSettings(settings) {
+    rules.show(settings);
   },
   onPresence(names) {
     people.reset(names);
@@ -319,7 +337,16 @@ function describeDelay(error) {
 }
 
 renameButton.addEventListener("click", showJoinForm);
-setUpRoomMenu(element("room-actions"), room, say);
+setUpRoomMenu(element("room-actions"), room, roomKey, say);
+// The owner's and moderators' controls, for a page that holds the room's key.
+const openSettings = settingsDialog(
+  /** @type {HTMLDialogElement} */ (element("settings-dialog")),
+  () => rules.settings,
+  (settings) => api.updateRoom(settings),
+  say,
+);
+element("room-settings").addEventListener("click", openSettings);
+for (const id of ["room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
 
 leaveButton.addEventListener("click", async () => {
   const token = sessionStorage.getItem(tokenKey);

@@ -25,9 +25,30 @@ export class ApiError extends Error {
  */
 
 export class ChatApi {
-  /** @param {string} base the room's API prefix, "" for the lobby or "/r/<room>" */
-  constructor(base) {
+  /**
+   * @param {string} base the room's API prefix, "" for the lobby or "/r/<room>"
+   * @param {() => string | undefined} [roomKey] the room's owner or moderator key, if the page holds one
+   */
+  constructor(base, roomKey = () => undefined) {
     this.base = base;
+    this.roomKey = roomKey;
+  }
+
+  /**
+   * Claims the room, which must be new, and returns its owner key (answered this once).
+   * @returns {Promise<{ ownerKey: string }>}
+   */
+  claim() {
+    return this.#send("POST", "/owner");
+  }
+
+  /**
+   * Sets the room's topic, slow mode or read-only, as its owner or a moderator.
+   * @param {{ topic?: string, slowModeSeconds?: number, readOnly?: boolean }} settings
+   * @returns {Promise<{ id: number | null }>}
+   */
+  updateRoom(settings) {
+    return this.#send("PATCH", "/room", settings, undefined, undefined, true);
   }
 
   /**
@@ -47,12 +68,13 @@ export class ChatApi {
    * @returns {Promise<{ id: number }>}
    */
   post(msg, token, key, replyTo) {
-    /** @type {Record<string, string | number>} */
+    /** @type {Record<string, string | number | boolean>} */
     const body = { msg, key };
     if (replyTo !== undefined) body.replyTo = replyTo;
     // A request left hanging (a connection half-open after a network change) would hold up
     // every message behind it; given up, it is sent again under the same key.
-    return this.#send("POST", "/messages", body, token, AbortSignal.timeout(POST_WITHIN_MS));
+    // With the room's key, its owner posts through read-only and slow mode.
+    return this.#send("POST", "/messages", body, token, AbortSignal.timeout(POST_WITHIN_MS), true);
   }
 
   /**
@@ -74,6 +96,15 @@ export class ChatApi {
    */
   remove(id, token) {
     return this.#send("DELETE", "/messages", { id }, token);
+  }
+
+  /**
+   * Deletes anyone's message, as the room's owner or a moderator.
+   * @param {number} id
+   * @returns {Promise<{ id: number | null }>}
+   */
+  moderate(id) {
+    return this.#send("DELETE", "/messages", { id }, undefined, undefined, true);
   }
 
   /**
@@ -109,15 +140,18 @@ export class ChatApi {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {Record<string, string | number>} [body]
+   * @param {Record<string, string | number | boolean>} [body]
    * @param {string} [token]
    * @param {AbortSignal} [signal]
+   * @param {boolean} [withRoomKey] send the room's key, if the page holds one
    */
-  async #send(method, path, body, token, signal) {
+  async #send(method, path, body, token, signal, withRoomKey = false) {
     /** @type {Record<string, string>} */
     const headers = {};
     if (body) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
+    const key = withRoomKey ? this.roomKey() : undefined;
+    if (key) headers["Chat-Room-Key"] = key;
     let response;
     try {
       response = await fetch(this.base + path, {

@@ -19,7 +19,7 @@ import { SseParser } from "./sse-parser.js";
  * }} ChatEvent
  * @typedef {(
  *   | { kind: "edit", target: number, user: string, msg: string, at: number }
- *   | { kind: "delete", target: number, user: string, at: number }
+ *   | { kind: "delete", target: number, user: string, at: number, moderated?: true }
  *   | { kind: "reaction", target: number, user: string, emoji: string, users: string[], at: number }
  * )} ChangeEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
@@ -30,6 +30,7 @@ import { SseParser } from "./sse-parser.js";
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
  *   onChange: (id: number, change: ChangeEvent) => void,
+ *   onSettings: (settings: import("./room-rules.js").RoomSettings) => void,
  *   onPresence: (names: string[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
@@ -244,6 +245,17 @@ export class EventFeed {
 
   /** @param {import("./sse-parser.js").SseEvent} event */
   #handle(event) {
+    if (event.type === "settings") {
+      // Sent as the room is now in every greeting (without an id of its own), and as an event
+      // with an id when it changes: either way the whole of the settings.
+      const id = Number(event.id);
+      if (Number.isSafeInteger(id) && id > this.#lastId && JSON.parse(event.data).kind === "settings") {
+        this.#lastId = id;
+        this.#advance(id);
+      }
+      this.handlers.onSettings(JSON.parse(event.data));
+      return;
+    }
     if (STORED.has(event.type)) {
       const id = Number(event.id);
       if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;

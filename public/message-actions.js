@@ -35,25 +35,27 @@ export function messageActions({ api, token, composer, confirmDelete, say }) {
     }
   };
 
+  /** Asks before deleting, in the dialog; `then` runs once the person has said yes. @param {() => void} then */
+  const confirm = (then) => {
+    confirmDelete.returnValue = "";
+    confirmDelete.showModal();
+    confirmDelete.addEventListener("close", () => confirmDelete.returnValue === "delete" && then(), { once: true });
+  };
+
   return {
     reply: (id, message) => composer.reply(id, message),
     edit: (id, message) => composer.edit(id, message),
     remove(id) {
-      confirmDelete.returnValue = "";
-      confirmDelete.showModal();
-      confirmDelete.addEventListener(
-        "close",
-        () => {
-          if (confirmDelete.returnValue !== "delete") return;
-          void asParticipant((current) =>
-            api.remove(id, current).catch((error) => {
-              // Deleted already, from another tab perhaps: what was asked for is done.
-              if (!(error instanceof ApiError && error.code === "message_deleted")) throw error;
-            }),
-          );
-        },
-        { once: true },
-      );
+      confirm(() => void asParticipant((current) => alreadyDone(api.remove(id, current))));
+    },
+    moderate(id) {
+      confirm(async () => {
+        try {
+          await alreadyDone(api.moderate(id));
+        } catch (error) {
+          say(error instanceof Error ? error.message : String(error));
+        }
+      });
     },
     react(id, emoji, on) {
       void asParticipant(async (current) => {
@@ -68,4 +70,16 @@ export function messageActions({ api, token, composer, confirmDelete, say }) {
       say("The original message is no longer in the history shown here.");
     },
   };
+}
+
+/**
+ * A deletion answered "deleted already" (from another tab, or by someone else) did what was asked.
+ * @param {Promise<unknown>} deletion
+ */
+async function alreadyDone(deletion) {
+  try {
+    await deletion;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "message_deleted")) throw error;
+  }
 }

@@ -52,6 +52,9 @@ export function pressMessageButton(event, list) {
     case "delete":
       list.actions.remove(id);
       return;
+    case "moderate":
+      list.actions.moderate(id);
+      return;
     case "jump":
       if (!list.jump(Number(button.dataset.target))) list.actions.originGone();
   }

@@ -15,6 +15,7 @@ import { appendMessageText } from "./message-text.js";
  *   me: string | undefined,
  *   own: boolean,
  *   canEdit: boolean,
+ *   moderator: boolean,
  *   emoji: readonly string[],
  * }} MessageContext
  */
@@ -78,11 +79,12 @@ export function fillMessage(item, event, context) {
 /**
  * Shows a message that was deleted: a quiet line where it was.
  * @param {HTMLElement} item
+ * @param {boolean} [moderated] whether the room's owner or a moderator deleted it
  */
-export function fillDeleted(item) {
+export function fillDeleted(item, moderated = false) {
   item.className = "notice-line deleted";
   delete item.dataset.replyTo;
-  item.textContent = "Message deleted";
+  item.textContent = moderated ? "Message removed by a moderator" : "Message deleted";
 }
 
 /**
@@ -200,6 +202,7 @@ function toolsOf(event, context) {
   tools.append(react, toolButton("reply", "Reply", `Reply to ${whose}`));
   if (context.canEdit) tools.append(toolButton("edit", "Edit", "Edit your message"));
   if (context.own) tools.append(toolButton("delete", "Delete", "Delete your message"));
+  else if (context.moderator) tools.append(toolButton("moderate", "Delete", `Delete ${event.name}'s message`));
 
   const picker = document.createElement("div");
   picker.className = "reaction-picker";

@@ -19,12 +19,14 @@ import { PendingMessages } from "./pending-messages.js";
  *   names: readonly string[],
  *   me: string | undefined,
  *   editWindowMs: number,
+ *   moderator: boolean,
  *   emoji: readonly string[],
  * }} ListContext
  * @typedef {{
  *   reply: (id: number, message: ChatEvent) => void,
  *   edit: (id: number, message: ChatEvent) => void,
  *   remove: (id: number) => void,
+ *   moderate: (id: number) => void,
  *   react: (id: number, emoji: string, on: boolean) => void,
  *   originGone: () => void,
  * }} MessageActions
@@ -155,7 +157,7 @@ export class MessageList {
       // Its place in the conversation, which the next message does not group across.
       const item = document.createElement("li");
       item.dataset.id = String(id);
-      fillDeleted(item);
+      fillDeleted(item, change.moderated);
       this.#lineSince = true;
       this.#insert(item);
       return;
@@ -164,7 +166,7 @@ export class MessageList {
     const item = this.list.querySelector(`li.message[data-id="${target}"]`);
     if (change.kind === "delete") {
       this.#messages.delete(target);
-      if (item instanceof HTMLElement) this.#delete(item);
+      if (item instanceof HTMLElement) this.#delete(item, change.moderated);
       this.#requote(target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
       return;
     }
@@ -191,9 +193,10 @@ export class MessageList {
    * Shows a message as deleted where it was. It is shown as a line, as it would be to a reader
    * who came later, so the message after it starts a group of its own.
    * @param {HTMLElement} item
+   * @param {boolean} [moderated]
    */
-  #delete(item) {
-    fillDeleted(item);
+  #delete(item, moderated) {
+    fillDeleted(item, moderated);
     this.focus.rebuilt(item);
     const next = item.nextElementSibling;
     const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
@@ -243,10 +246,10 @@ export class MessageList {
    * @param {ChatEvent} event
    */
   #fill(item, event) {
-    const { names, me, editWindowMs, emoji } = this.context();
+    const { names, me, editWindowMs, moderator, emoji } = this.context();
     const own = item.classList.contains("own");
     const canEdit = own && Date.now() - event.at < editWindowMs;
-    const mentionsMe = fillMessage(item, event, { names, me, own, canEdit, emoji });
+    const mentionsMe = fillMessage(item, event, { names, me, own, canEdit, moderator, emoji });
     this.focus.rebuilt(item);
     return mentionsMe;
   }

@@ -53,7 +53,7 @@ describe("the chat page's shape", () => {
       expect(await page.locator(selector).isVisible(), selector).toBe(true);
     }
     // The header is one line; the room's actions wait behind a menu.
-    const middles = await page.locator("header.bar > :is(h1, p, button)").evaluateAll((items) =>
+    const middles = await page.locator("header.bar > :is(.room-heading, p, button)").evaluateAll((items) =>
       items.map((item) => {
         const box = item.getBoundingClientRect();
         return (box.top + box.bottom) / 2;

@@ -1,0 +1,51 @@
+// @ts-check
+/**
+ * The room's owner or moderator key, if this browser holds one. It is kept per room in local
+ * storage, and arrives on another device through a manage link, where it travels in the URL's
+ * fragment: browsers never send a fragment to the server, so no log ever holds it. The page
+ * takes it out of the address bar as soon as it has kept it.
+ */
+
+const KEY_PARAMETER = "key";
+
+export class RoomKey {
+  /** @param {string} room */
+  constructor(room) {
+    this.storageKey = storageKeyOf(room);
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const arrived = fragment.get(KEY_PARAMETER);
+    if (arrived) {
+      localStorage.setItem(this.storageKey, arrived);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+  }
+
+  /** @returns {string | undefined} */
+  get value() {
+    return localStorage.getItem(this.storageKey) ?? undefined;
+  }
+
+  /**
+   * The link that opens the room with this key, on any device.
+   * @param {string} room
+   */
+  manageLink(room) {
+    const link = new URL(`/r/${room}/`, location.href);
+    link.hash = new URLSearchParams({ [KEY_PARAMETER]: this.value ?? "" }).toString();
+    return link.toString();
+  }
+}
+
+/**
+ * Keeps the key of a room this browser has just made.
+ * @param {string} room
+ * @param {string} key
+ */
+export function keepRoomKey(room, key) {
+  localStorage.setItem(storageKeyOf(room), key);
+}
+
+/** @param {string} room */
+function storageKeyOf(room) {
+  return `chat.roomKey.${room}`;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { seriousViolations } from "./axe";
+import { joinRoom, messageWith, pressOnMessage, send, shownMessages } from "./browser";
+import { pageSuite } from "./page-suite";
+
+const suite = pageSuite("moderation");
+
+describe("a room's owner on the page", () => {
+  it("makes a room, removes a guest's message, sets a topic, read-only and slow mode, and manages it from another browser", async () => {
+    const owner = await suite.person();
+    await owner.page.goto(`/r/${suite.room()}/`);
+    await owner.page.getByRole("button", { name: "New room" }).click();
+    await owner.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
+    const room = new URL(owner.page.url()).pathname.split("/")[2] ?? "";
+    await joinRoom(owner, room, "Host");
+    await owner.page.getByRole("button", { name: "Room settings" }).waitFor();
+
+    const guest = await suite.person();
+    await joinRoom(guest, room, "Guest");
+    // Only the owner's page shows the owner's controls.
+    expect(await guest.page.getByRole("button", { name: "Room settings" }).isVisible()).toBe(false);
+    await send(guest, "cheap watches at example dot com");
+    await expect.poll(() => shownMessages(owner.page)).toEqual(["cheap watches at example dot com"]);
+
+    // The owner takes it down; both pages say a moderator removed it.
+    await pressOnMessage(owner, "cheap watches", "Delete Guest's message");
+    await owner.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    for (const person of [owner, guest]) {
+      await expect.poll(() => person.page.locator("li.deleted").textContent()).toBe("Message removed by a moderator");
+      await expect.poll(() => shownMessages(person.page)).toEqual([]);
+    }
+
+    // A topic and read-only: the guest sees both, and why the composer is closed.
+    await owner.page.getByRole("button", { name: "Room settings" }).click();
+    expect(await seriousViolations(owner.page)).toEqual([]);
+    await owner.page.getByLabel("Topic").fill("Launch planning");
+    await owner.page.getByLabel("Read-only: only the owner and moderators post").check();
+    await owner.page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => guest.page.locator("#topic").textContent()).toBe("Launch planning");
+    await expect
+      .poll(() => guest.page.locator("#room-rules").textContent())
+      .toBe("This room is read-only: only its owner and moderators post.");
+    expect(await guest.page.getByLabel("Message", { exact: true }).isDisabled()).toBe(true);
+    expect(await owner.page.getByLabel("Message", { exact: true }).isDisabled()).toBe(false);
+    await send(owner, "We start again at noon.");
+    await expect.poll(() => shownMessages(guest.page)).toEqual(["We start again at noon."]);
+
+    // Slow mode instead: the guest may post again, and is told the pace.
+    await owner.page.getByRole("button", { name: "Room settings" }).click();
+    await owner.page.getByLabel("Read-only: only the owner and moderators post").uncheck();
+    await owner.page.getByLabel("Slow mode").selectOption("30");
+    await owner.page.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => guest.page.locator("#room-rules").textContent())
+      .toBe("Slow mode: one message every 30 seconds.");
+    expect(await guest.page.getByLabel("Message", { exact: true }).isDisabled()).toBe(false);
+    await messageWith(owner.page, "We start again").hover();
+    expect(await seriousViolations(owner.page)).toEqual([]);
+
+    // The manage link opens the room as its owner in a browser that never had the key, and the
+    // key leaves the address bar at once.
+    await owner.page.getByRole("button", { name: "Copy manage link" }).click();
+    const link = await owner.page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toMatch(new RegExp(`/r/${room}/#key=[A-Za-z0-9_-]{32}$`));
+    const elsewhere = await suite.person();
+    await elsewhere.page.goto(link);
+    await elsewhere.page.getByRole("button", { name: "Room settings" }).waitFor();
+    expect(await elsewhere.page.evaluate(() => location.hash)).toBe("");
+    await expect.poll(() => elsewhere.page.locator("#topic").textContent()).toBe("Launch planning");
+  });
+});
