@@ -23,6 +23,7 @@ import {
   parseMessageKey,
   parseMessageText,
   parseReactionEmoji,
+  parseRemovalMinutes,
   parseSlowMode,
   parseSwitch,
   parseTopic,
@@ -220,6 +221,24 @@ export async function updateRoom(request: Request, env: Env, roomName: string): 
     ...(readOnly === undefined ? {} : { readOnly: parseSwitch(readOnly, "readOnly") }),
   };
   const done = unwrap(await room(env, roomName).moderate({ credential, action: "settings", settings }));
+  return json({ id: done.id });
+}
+
+/** `POST /removals`: remove the participant called `name` and keep them out for `minutes`. */
+export async function removeParticipant(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const fields = await readFields(request);
+  const name = parseDisplayName(requiredField(fields, "name"), readConfig(env).nameMaxLength);
+  const minutes = parseRemovalMinutes(requiredValue(fields, "minutes"));
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "remove", name, minutes }));
+  return json({ id: done.id });
+}
+
+/** `DELETE /removals`: let the participant called `name` back before their time is up. */
+export async function liftRemoval(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const name = parseDisplayName(requiredField(await fieldsOrQuery(request), "name"), readConfig(env).nameMaxLength);
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "lift", name }));
   return json({ id: done.id });
 }
 

@@ -58,10 +58,15 @@ export interface SettingsEvent {
   at: number;
 }
 
-export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent;
+/** A participant removed from the room by its owner or a moderator (`until` set), or let back early. */
+export type RemovalEvent =
+  | { kind: "removed"; user: string; until: number; at: number }
+  | { kind: "lifted"; user: string; at: number };
+
+export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent | RemovalEvent;
 
 /** The SSE event name an event is sent under: none for what the original chat showed. */
-export function sseEventName(event: RoomEvent): (ChangeEvent | SettingsEvent)["kind"] | undefined {
+export function sseEventName(event: RoomEvent): Exclude<RoomEvent, ChatEvent>["kind"] | undefined {
   return event.kind === "message" || event.kind === "join" || event.kind === "leave" ? undefined : event.kind;
 }
 

@@ -8,6 +8,7 @@ import { Moderation, type ModerationDone, type ModerationRequest } from "./moder
 import { Presence } from "./presence";
 import { RateLimiter } from "./rate-limit";
 import { Reactions } from "./reactions";
+import { Removals } from "./removals";
 import { failureResponse } from "./responses";
 import { fail, type Result } from "./result";
 import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
@@ -56,6 +57,11 @@ export class ChatRoom extends DurableObject<Env> {
     this.#moderation = new Moderation(
       this.#control,
       this.#changes,
+      new Removals(ctx.storage.sql),
+      {
+        onlineByName: (name) => this.#sessions.onlineByName(name),
+        end: (token) => this.#endSession(token),
+      },
       (event, links) => this.#publish(event, links),
       () => this.#log.removeRoomEvents("settings"),
     );
@@ -108,7 +114,10 @@ export class ChatRoom extends DurableObject<Env> {
     if (client !== undefined && this.#subscribers.countFrom(client) >= this.#config.maxStreamsPerClient) {
       return fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5);
     }
+    const keptOut = this.#moderation.keptOut(token, client, Date.now());
+    if (keptOut) return keptOut;
     const session = token === undefined ? undefined : this.#sessions.get(token);
+    if (session) this.#moderation.seen(session.token, client);
     if (!session && strict) {
       return fail(401, "not_joined", "Your session is unknown or has expired; join the room again.");
     }
@@ -139,6 +148,8 @@ export class ChatRoom extends DurableObject<Env> {
     if (waitMs > 0) {
       return fail(429, "rate_limited", "Too many joins from your address; wait a moment.", Math.ceil(waitMs / 1000));
     }
+    const keptOut = this.#moderation.keptOut(request.token, request.client, now);
+    if (keptOut) return keptOut;
     const holder = this.#sessions.onlineByName(request.name);
     if (holder && holder.token !== current?.token) {
       return fail(409, "name_taken", `Someone in this room is already called ${holder.name}; pick another name.`);
@@ -149,6 +160,7 @@ export class ChatRoom extends DurableObject<Env> {
       const renamed = current.name !== request.name;
       // Saved before publishing: a reader cut off by a broadcast updates the stored session.
       this.#sessions.save({ ...current, name: request.name, online: true, seenAt: now });
+      this.#moderation.seen(current.token, request.client);
       if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
       if (renamed || !current.online) this.#publish(joinEvent(request.name, now));
       this.#presence.seen(current.token, now);
@@ -163,6 +175,7 @@ export class ChatRoom extends DurableObject<Env> {
     const pending = request.pendingToken;
     const adopted = pending !== undefined && !this.#sessions.get(pending) ? this.#subscribers.adopt(pending, token) : 0;
     this.#sessions.save({ token, name: request.name, online: true, seenAt: now, streaming: adopted > 0 });
+    this.#moderation.seen(token, request.client);
     this.#presence.seen(token, now);
     this.#publish(joinEvent(request.name, now));
     return { ok: true, name: request.name, token, created: true };
@@ -173,10 +186,7 @@ export class ChatRoom extends DurableObject<Env> {
     const authorized = this.#authorize(request.token, request.name);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
-    this.#sessions.delete(session.token);
-    this.#sentKeys.forgetSession(session.token);
-    this.#forgetPresent(session.token);
-    this.#subscribers.disown(session.token);
+    this.#endSession(session.token);
     if (session.online) this.#publish(leaveEvent(session.name, Date.now()));
     return { ok: true, name: session.name };
   }
@@ -286,6 +296,15 @@ export class ChatRoom extends DurableObject<Env> {
     this.#presence.schedule(this.#sessions.online());
   }
 
+  /** Ends a session: its token is refused from now on, and its streams no longer count for it. */
+  #endSession(token: string): void {
+    this.#sessions.delete(token);
+    this.#sentKeys.forgetSession(token);
+    this.#forgetPresent(token);
+    this.#subscribers.disown(token);
+    this.#moderation.forgetSessions(token);
+  }
+
   /** Forgets what the room keeps only while a participant is present: their deadline and their paces. */
   #forgetPresent(token: string): void {
     this.#presence.forget(token);
@@ -296,7 +315,10 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Ends the sessions idle past their time to live, and what was kept for them. */
   #expireSessions(now: number): void {
-    if (this.#sessions.expire(now - this.#config.sessionTtlMs) > 0) this.#sentKeys.forgetEndedSessions();
+    if (this.#sessions.expire(now - this.#config.sessionTtlMs) > 0) {
+      this.#sentKeys.forgetEndedSessions();
+      this.#moderation.forgetSessions();
+    }
   }
 
   /** Checks a change to a message, then makes it as the participant and publishes it. */
@@ -337,7 +359,12 @@ export class ChatRoom extends DurableObject<Env> {
 
   #authorize(token: string, name: string | undefined): Result<{ session: Session }> {
     const session = this.#sessions.get(token);
-    if (!session) return fail(401, "not_joined", "Join the room first; your session is unknown or has expired.");
+    if (!session) {
+      return (
+        this.#moderation.keptOut(token, undefined, Date.now()) ??
+        fail(401, "not_joined", "Join the room first; your session is unknown or has expired.")
+      );
+    }
     if (name !== undefined && nameKey(name) !== nameKey(session.name)) {
       return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${name}.`);
     }

@@ -6,11 +6,13 @@ import {
   editMessage,
   join,
   leave,
+  liftRemoval,
   listUsers,
   makeModeratorKey,
   openStream,
   postMessage,
   postTyping,
+  removeParticipant,
   removeReaction,
   revokeModeratorKey,
   updateRoom,
@@ -37,6 +39,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/owner": { POST: claimRoom },
   "/moderator-key": { POST: makeModeratorKey, DELETE: revokeModeratorKey },
   "/room": { PATCH: updateRoom },
+  "/removals": { POST: removeParticipant, DELETE: liftRemoval },
 };
 
 /** The original chat's endpoints act on the lobby at the root, and on any room under `/r/<room>`. */

@@ -1,5 +1,6 @@
 import type { RoomEvent } from "./chat-event";
 import type { MessageChanges } from "./message-changes";
+import type { Removal, Removals } from "./removals";
 import { fail, type Result } from "./result";
 import type { Role, RoomControl, RoomSettings } from "./room-control";
 import type { Credential } from "./room-keys";
@@ -9,7 +10,17 @@ export type ModerationRequest = { credential: Credential | undefined } & (
   | { action: "settings"; settings: Partial<RoomSettings> }
   | { action: "moderator-key"; keyHash: string | undefined }
   | { action: "delete"; id: number }
+  | { action: "remove"; name: string; minutes: number }
+  | { action: "lift"; name: string }
 );
+
+/** What moderation needs of the room's participants. */
+export interface Participants {
+  /** The session of whoever is in the room under this name. */
+  onlineByName(name: string): { token: string; name: string } | undefined;
+  /** Ends a session at once, without announcing it as a leave. */
+  end(token: string): void;
+}
 
 /** The id of the event an action was published as; null when it changed nothing. */
 export interface ModerationDone {
@@ -29,13 +40,20 @@ export class Moderation {
   /** When each participant present last posted, for slow mode. */
   readonly #lastPostAt = new Map<string, number>();
 
+  readonly #removals: Removals;
+  readonly #participants: Participants;
+
   constructor(
     control: RoomControl,
     changes: MessageChanges,
+    removals: Removals,
+    participants: Participants,
     publish: (event: RoomEvent, links?: { target?: number }) => number,
     removeSettingsEvents: () => void,
   ) {
     this.#control = control;
+    this.#removals = removals;
+    this.#participants = participants;
     this.#changes = changes;
     this.#publish = publish;
     this.#removeSettingsEvents = removeSettingsEvents;
@@ -69,6 +87,22 @@ export class Moderation {
         const event = planned.change();
         logAction("delete_message", role);
         return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
+      }
+      case "remove": {
+        const session = this.#participants.onlineByName(request.name);
+        if (!session) return fail(404, "no_such_participant", `Nobody called ${request.name} is in the room.`);
+        const until = now + request.minutes * 60_000;
+        this.#removals.remove(session.name, session.token, until);
+        this.#participants.end(session.token);
+        logAction("remove", role);
+        return { ok: true, id: this.#publish({ kind: "removed", user: session.name, until, at: now }) };
+      }
+      case "lift": {
+        if (!this.#removals.lift(request.name, now)) {
+          return fail(404, "no_such_removal", `Nobody called ${request.name} is kept out of the room.`);
+        }
+        logAction("lift_removal", role);
+        return { ok: true, id: this.#publish({ kind: "lifted", user: request.name, at: now }) };
       }
       case "settings": {
         const settings = { ...this.#control.settings, ...request.settings };
@@ -108,6 +142,26 @@ export class Moderation {
     return { ok: true };
   }
 
+  /**
+   * Refuses a removed participant (by session or address) until their time is up.
+   * @returns a refusal, or undefined when they may come in
+   */
+  keptOut(token: string | undefined, address: string | undefined, now: number) {
+    const removal = this.#removals.find(token, address, now);
+    return removal === undefined ? undefined : removedFailure(removal, now);
+  }
+
+  /** Notes where a session's requests come from, so that removing it keeps that address out too. */
+  seen(token: string, address: string | undefined): void {
+    this.#removals.seen(token, address);
+  }
+
+  /** Forgets where a session that has ended came from (`token`), or every session that has expired. */
+  forgetSessions(token?: string): void {
+    if (token === undefined) this.#removals.forgetEndedSessions();
+    else this.#removals.forgetSession(token);
+  }
+
   posted(token: string, now: number): void {
     this.#lastPostAt.set(token, now);
   }
@@ -124,4 +178,14 @@ export class Moderation {
 
 function logAction(action: string, role: Role): void {
   console.log(JSON.stringify({ event: "moderation", action, role }));
+}
+
+function removedFailure(removal: Removal, now: number) {
+  const back = new Date(removal.until).toISOString();
+  return fail(
+    403,
+    "removed",
+    `A moderator removed you from this room; you may come back after ${back}.`,
+    Math.ceil((removal.until - now) / 1000),
+  );
 }

@@ -15,13 +15,16 @@ export function assertReasonableSize(request: Request): void {
   }
 }
 
+/** What {@link clientAddress} answers when Cloudflare does not say: shared by all, so never banned. */
+export const UNKNOWN_ADDRESS = "unknown";
+
 /**
  * The address a request came from, as Cloudflare reports it; one name for all when it does not.
  * An IPv6 address counts by its /64 network, since one machine commonly holds a whole /64.
  */
 export function clientAddress(request: Request): string {
   const address = request.headers.get("CF-Connecting-IP");
-  if (address === null) return "unknown";
+  if (address === null) return UNKNOWN_ADDRESS;
   return address.includes(":") ? ipv6Network(address) : address;
 }
 

@@ -133,3 +133,12 @@ export function parseSwitch(raw: unknown, name: string): boolean {
   if (raw === false || raw === "false") return false;
   throw refuse(400, "invalid_setting", `The field '${name}' is true or false.`);
 }
+
+/** How long a removal lasts: whole minutes, from one to thirty days. */
+export function parseRemovalMinutes(raw: unknown): number {
+  const minutes = typeof raw === "number" ? raw : typeof raw === "string" && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(minutes) || minutes < 1 || minutes > 30 * 24 * 60) {
+    throw refuse(400, "invalid_duration", "A removal lasts a whole number of minutes, from 1 to 43200 (30 days).");
+  }
+  return minutes;
+}

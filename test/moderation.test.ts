@@ -222,3 +222,87 @@ describe("deleting as a moderator", () => {
     await expectError(await withKey(room, "wrong", "DELETE", `/messages?id=${id}`), 403, "not_a_moderator");
   });
 });
+
+describe("removing a participant", () => {
+  /** Joins from an address, as Cloudflare would report it. */
+  async function joinFrom(room: string, name: string, address: string, token?: string) {
+    return call(`${roomPath(room)}/users`, {
+      method: "POST",
+      ...jsonBody({ name }),
+      headers: {
+        ...jsonBody({}).headers,
+        "CF-Connecting-IP": address,
+        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+      },
+    });
+  }
+
+  it("ends their session and keeps them out, under any name, by session and by address, until their time is up", async () => {
+    const room = freshRoom("remove");
+    const key = await claim(room);
+    const joined = await joinFrom(room, "Troll", "2001:db8:1:2::5");
+    const { token } = (await joined.json()) as { token: string };
+    const troll: Participant = { name: "Troll", token, room };
+    const mina = await joinAs(room, "Mina");
+    const live = await openStream(room);
+
+    const removal = await withKey(room, key, "POST", "/removals", { name: "Troll", minutes: 10 });
+    expect(removal.status).toBe(200);
+    const { id } = (await removal.json()) as { id: number };
+    const removed = (await live.reader.until((event) => event.event === "removed")).at(-1);
+    await live.reader.cancel();
+    expect(removed?.id).toBe(String(id));
+    expect(JSON.parse(removed?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
+    expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Mina" }]);
+
+    // Their session, a new name from the same /64, and a stream from it: all refused, with when.
+    const post = await act(troll, "POST", "/messages", { msg: "back!" });
+    expect(Number(post.headers.get("Retry-After"))).toBeGreaterThan(590);
+    await expectError(post, 403, "removed");
+    await expectError(await joinFrom(room, "Troll2", "2001:db8:1:2::99"), 403, "removed");
+    await expectError(await joinFrom(room, "Troll3", "198.51.100.7", token), 403, "removed");
+    const stream = await call(`${roomPath(room)}/stream`, { headers: { "CF-Connecting-IP": "2001:db8:1:2::7" } });
+    await expectError(stream, 403, "removed");
+    // Others are not touched.
+    expect((await act(mina, "POST", "/messages", { msg: "still here" })).status).toBe(201);
+    expect((await joinFrom(room, "Neighbour", "2001:db8:1:3::5")).status).toBe(201);
+
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 11 * 60_000);
+    expect((await joinFrom(room, "Troll", "2001:db8:1:2::5")).status).toBe(201);
+  });
+
+  it("can be lifted early, and is refused for nobody, a bad duration, or without the key", async () => {
+    const room = freshRoom("lift");
+    const key = await claim(room);
+    await joinFrom(room, "Guest", "203.0.113.9");
+    await expectError(
+      await withKey(room, key, "POST", "/removals", { name: "Nobody", minutes: 5 }),
+      404,
+      "no_such_participant",
+    );
+    await expectError(
+      await withKey(room, key, "POST", "/removals", { name: "Guest", minutes: 0 }),
+      400,
+      "invalid_duration",
+    );
+    await expectError(
+      await withKey(room, "wrong", "POST", "/removals", { name: "Guest", minutes: 5 }),
+      403,
+      "not_a_moderator",
+    );
+    expect((await withKey(room, key, "POST", "/removals", { name: "Guest", minutes: 60 })).status).toBe(200);
+    await expectError(await joinFrom(room, "Guest", "203.0.113.9"), 403, "removed");
+    expect((await withKey(room, key, "DELETE", "/removals?name=Guest")).status).toBe(200);
+    expect((await joinFrom(room, "Guest", "203.0.113.9")).status).toBe(201);
+    await expectError(await withKey(room, key, "DELETE", "/removals?name=Guest"), 404, "no_such_removal");
+  });
+
+  it("survives an eviction", async () => {
+    const room = freshRoom("remove-evicted");
+    const key = await claim(room);
+    await joinFrom(room, "Guest", "192.0.2.44");
+    await withKey(room, key, "POST", "/removals", { name: "Guest", minutes: 30 });
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    await expectError(await joinFrom(room, "Someone", "192.0.2.44"), 403, "removed");
+  });
+});
