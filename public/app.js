@@ -62,6 +62,7 @@ const messages = new MessageList(
     token: () => sessionStorage.getItem(tokenKey) ?? undefined,
     composer: composerContext,
     confirmDelete: /** @type {HTMLDialogElement} */ (element("confirm-delete")),
+    confirmRemoval: /** @type {HTMLDialogElement} */ (element("remove-dialog")),
     say,
   }),
 );
@@ -126,6 +127,22 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   },
   onSettings(settings) {
     rules.show(settings);
+  },
+  onRemoval(event, news) {
+    if (event.kind === "lifted") {
+      messages.addNotice(`A moderator let ${event.user} back in`);
+      return;
+    }
+    people.left(event.user);
+    typingIndicator.stopped(event.user);
+    messages.addNotice(`${event.user} was removed by a moderator`);
+    // This page's participant: their session has ended, and the composer closes until they may come back.
+    if (news && event.user === myName && event.until > Date.now()) {
+      sessionStorage.removeItem(tokenKey);
+      myName = undefined;
+      people.render();
+      rules.removed(event.until);
+    }
   },
   onPresence(names) {
     people.reset(names);

@@ -99,6 +99,16 @@ export class ChatApi {
   }
 
   /**
+   * Removes a participant from the room for `minutes`, as the room's owner or a moderator.
+   * @param {string} name
+   * @param {number} minutes
+   * @returns {Promise<{ id: number | null }>}
+   */
+  removeParticipant(name, minutes) {
+    return this.#send("POST", "/removals", { name, minutes }, undefined, undefined, true);
+  }
+
+  /**
    * Deletes anyone's message, as the room's owner or a moderator.
    * @param {number} id
    * @returns {Promise<{ id: number | null }>}

@@ -12,6 +12,7 @@ import { ApiError } from "./chat-api.js";
  *   token: () => string | undefined,
  *   composer: import("./composer-context.js").ComposerContext,
  *   confirmDelete: HTMLDialogElement,
+ *   confirmRemoval: HTMLDialogElement,
  *   say: (text: string) => void,
  * }} ActionsSetup
  */
@@ -20,7 +21,7 @@ import { ApiError } from "./chat-api.js";
  * @param {ActionsSetup} setup
  * @returns {MessageActions}
  */
-export function messageActions({ api, token, composer, confirmDelete, say }) {
+export function messageActions({ api, token, composer, confirmDelete, confirmRemoval, say }) {
   /** @param {(token: string) => Promise<unknown>} call */
   const asParticipant = async (call) => {
     const current = token();
@@ -56,6 +57,25 @@ export function messageActions({ api, token, composer, confirmDelete, say }) {
           say(error instanceof Error ? error.message : String(error));
         }
       });
+    },
+    removePerson(name) {
+      const who = confirmRemoval.querySelector("#remove-who");
+      if (who) who.textContent = name;
+      confirmRemoval.returnValue = "";
+      confirmRemoval.showModal();
+      confirmRemoval.addEventListener(
+        "close",
+        async () => {
+          if (confirmRemoval.returnValue !== "remove") return;
+          const minutes = Number(confirmRemoval.querySelector("select")?.value);
+          try {
+            await api.removeParticipant(name, minutes);
+          } catch (error) {
+            say(error instanceof Error ? error.message : String(error));
+          }
+        },
+        { once: true },
+      );
     },
     react(id, emoji, on) {
       void asParticipant(async (current) => {

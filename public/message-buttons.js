@@ -55,6 +55,9 @@ export function pressMessageButton(event, list) {
     case "moderate":
       list.actions.moderate(id);
       return;
+    case "remove-person":
+      list.actions.removePerson(message.name);
+      return;
     case "jump":
       if (!list.jump(Number(button.dataset.target))) list.actions.originGone();
   }

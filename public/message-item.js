@@ -202,7 +202,12 @@ function toolsOf(event, context) {
   tools.append(react, toolButton("reply", "Reply", `Reply to ${whose}`));
   if (context.canEdit) tools.append(toolButton("edit", "Edit", "Edit your message"));
   if (context.own) tools.append(toolButton("delete", "Delete", "Delete your message"));
-  else if (context.moderator) tools.append(toolButton("moderate", "Delete", `Delete ${event.name}'s message`));
+  else if (context.moderator) {
+    tools.append(
+      toolButton("moderate", "Delete", `Delete ${event.name}'s message`),
+      toolButton("remove-person", "Remove", `Remove ${event.name} from the room`),
+    );
+  }
 
   const picker = document.createElement("div");
   picker.className = "reaction-picker";

@@ -27,6 +27,7 @@ import { PendingMessages } from "./pending-messages.js";
  *   edit: (id: number, message: ChatEvent) => void,
  *   remove: (id: number) => void,
  *   moderate: (id: number) => void,
+ *   removePerson: (name: string) => void,
  *   react: (id: number, emoji: string, on: boolean) => void,
  *   originGone: () => void,
  * }} MessageActions

@@ -9,6 +9,8 @@
 export class RoomRules {
   /** @type {RoomSettings} */
   #settings = { topic: "", slowModeSeconds: 0, readOnly: false };
+  /** Until when a moderator has removed this page's participant, if they have. @type {number | undefined} */
+  #removedUntil;
 
   /**
    * @param {{ topic: HTMLElement, rules: HTMLElement, input: HTMLTextAreaElement, send: HTMLButtonElement }} elements
@@ -34,31 +36,50 @@ export class RoomRules {
     this.render();
   }
 
+  /**
+   * A moderator removed this page's participant: the composer is closed, saying until when.
+   * @param {number} until
+   */
+  removed(until) {
+    this.#removedUntil = until;
+    this.render();
+    // Once the time is up the composer opens again (a join is needed first, as for anyone).
+    setTimeout(() => this.render(), Math.min(until - Date.now() + 1000, 2 ** 31 - 1));
+  }
+
   render() {
     const { topic, rules, input, send } = this.elements;
     const { readOnly, slowModeSeconds } = this.#settings;
     topic.textContent = this.#settings.topic;
     topic.hidden = this.#settings.topic === "";
     const authority = this.isAuthority();
+    const removedUntil = this.#removedUntil ?? 0;
+    const removed = removedUntil > Date.now();
     const said = [];
-    if (readOnly)
+    if (removed) {
+      const back = new Date(removedUntil).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      said.push(`A moderator removed you from this room; you may come back after ${back}.`);
+    }
+    if (readOnly) {
       said.push(
         authority
           ? "Read-only: only you and moderators post."
           : "This room is read-only: only its owner and moderators post.",
       );
+    }
     if (slowModeSeconds > 0) {
-      said.push(
-        `Slow mode: one message every ${slowModeSeconds} seconds${authority ? ", for everyone but you and moderators" : ""}.`,
-      );
+      const exempt = authority ? ", for everyone but you and moderators" : "";
+      said.push(`Slow mode: one message every ${slowModeSeconds} seconds${exempt}.`);
     }
     rules.textContent = said.join(" ");
     rules.hidden = said.length === 0;
-    const closed = readOnly && !authority;
+    const closed = removed || (readOnly && !authority);
     input.disabled = closed;
     send.disabled = closed;
-    input.placeholder = closed
-      ? "Read-only: you cannot post here now"
-      : "Message (Enter to send, Shift+Enter for a new line)";
+    input.placeholder = removed
+      ? "Removed by a moderator"
+      : closed
+        ? "Read-only: you cannot post here now"
+        : "Message (Enter to send, Shift+Enter for a new line)";
   }
 }

@@ -33,7 +33,7 @@ export class Removals {
 
   /** Notes where a session's requests come from. */
   seen(token: string, address: string | undefined): void {
-    if (address === undefined || address === UNKNOWN_ADDRESS) return;
+    if (!bannable(address)) return;
     this.#sql.exec(
       "INSERT INTO session_addresses (token, address) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET address = excluded.address",
       token,
@@ -68,7 +68,7 @@ export class Removals {
       .exec<{ name: string; until: number }>(
         "SELECT name, until FROM removals WHERE token = ? OR address = ? ORDER BY until DESC LIMIT 1",
         token ?? null,
-        address === UNKNOWN_ADDRESS ? null : (address ?? null),
+        bannable(address) ? address : null,
       )
       .toArray()[0];
   }
@@ -86,4 +86,14 @@ export class Removals {
   #forgetEnded(now: number): void {
     this.#sql.exec("DELETE FROM removals WHERE until <= ?", now);
   }
+}
+
+/**
+ * Whether an address can be kept out. One Cloudflare does not report is shared by everyone, and
+ * a loopback address is the machine running `wrangler dev`, where every local tab is one address.
+ */
+function bannable(address: string | undefined): address is string {
+  return (
+    address !== undefined && address !== UNKNOWN_ADDRESS && !address.startsWith("127.") && address !== "0:0:0:0::/64"
+  );
 }

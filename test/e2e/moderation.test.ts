@@ -68,4 +68,35 @@ describe("a room's owner on the page", () => {
     expect(await elsewhere.page.evaluate(() => location.hash)).toBe("");
     await expect.poll(() => elsewhere.page.locator("#topic").textContent()).toBe("Launch planning");
   });
+
+  it("removes a guest: the guest's page says so and closes its composer, and everyone is told", async () => {
+    const owner = await suite.person();
+    await owner.page.goto(`/r/${suite.room()}/`);
+    await owner.page.getByRole("button", { name: "New room" }).click();
+    await owner.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
+    const room = new URL(owner.page.url()).pathname.split("/")[2] ?? "";
+    await joinRoom(owner, room, "Host");
+    const guest = await suite.person();
+    await joinRoom(guest, room, "Guest");
+    await send(guest, "I will not stop");
+    await expect.poll(() => shownMessages(owner.page)).toEqual(["I will not stop"]);
+
+    await pressOnMessage(owner, "I will not stop", "Remove Guest from the room");
+    const dialog = owner.page.getByRole("dialog");
+    expect(await dialog.textContent()).toContain("Remove Guest from the room?");
+    expect(await seriousViolations(owner.page)).toEqual([]);
+    await dialog.getByLabel("How long").selectOption("60");
+    await dialog.getByRole("button", { name: "Remove" }).click();
+
+    await expect
+      .poll(() => guest.page.locator("#room-rules").textContent())
+      .toMatch(/^A moderator removed you from this room; you may come back after /);
+    expect(await guest.page.getByLabel("Message", { exact: true }).isDisabled()).toBe(true);
+    for (const person of [owner, guest]) {
+      await expect
+        .poll(() => person.page.locator("li.notice-line").last().textContent())
+        .toBe("Guest was removed by a moderator");
+      await expect.poll(() => person.page.locator("#people li").allTextContents()).toEqual(["Host"]);
+    }
+  });
 });
