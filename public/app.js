@@ -105,7 +105,7 @@ element("room-name").textContent = room;
 
 const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) ?? undefined, {
   onEvent(id, event, news) {
-    if (event.kind === "join") people.joined(event.user);
+    if (event.kind === "join") people.joined(event.user, event.role);
     if (event.kind === "leave") people.left(event.user);
     if (event.kind !== "join") typingIndicator.stopped(event.user);
     const own = event.kind === "message" && isOwn(event);
@@ -144,8 +144,8 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
       rules.removed(event.until);
     }
   },
-  onPresence(names) {
-    people.reset(names);
+  onPresence(users) {
+    people.reset(users);
   },
   onTyping(name) {
     if (name !== myName) typingIndicator.typing(name);

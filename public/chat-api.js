@@ -57,7 +57,8 @@ export class ChatApi {
    * @returns {Promise<Joined>}
    */
   join(name, token) {
-    return this.#send("POST", "/users", { name }, token);
+    // With the room's key, its holder is marked as its owner or a moderator in the online list.
+    return this.#send("POST", "/users", { name }, token, undefined, true);
   }
 
   /**

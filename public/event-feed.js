@@ -16,6 +16,7 @@ import { SseParser } from "./sse-parser.js";
  * @typedef {{
  *   name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string,
  *   replyTo?: QuotedMessage, edited?: number, reactions?: Partial<Record<string, string[]>>,
+ *   role?: "owner" | "moderator",
  * }} ChatEvent
  * @typedef {(
  *   | { kind: "edit", target: number, user: string, msg: string, at: number }
@@ -33,7 +34,7 @@ import { SseParser } from "./sse-parser.js";
  *   onChange: (id: number, change: ChangeEvent) => void,
  *   onSettings: (settings: import("./room-rules.js").RoomSettings) => void,
  *   onRemoval: (event: RemovalEvent, news: boolean) => void,
- *   onPresence: (names: string[]) => void,
+ *   onPresence: (users: import("./people-list.js").OnlineUser[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
  *   onGap: () => void,
@@ -286,7 +287,7 @@ export class EventFeed {
         const position = Number(event.id);
         if (event.id !== undefined && event.id !== "" && Number.isSafeInteger(position)) this.#advance(position);
         if (this.#openedAt === undefined && Number.isSafeInteger(data.latestId)) this.#openedAt = data.latestId;
-        this.handlers.onPresence(data.users.map((/** @type {{ name: string }} */ user) => user.name));
+        this.handlers.onPresence(data.users);
         return;
       }
       case "limits":

@@ -1,8 +1,13 @@
 // @ts-check
-/** Who is online, as the room's events tell it, shown in order with the reader marked. */
+/**
+ * Who is online, as the room's events tell it, shown in order with the reader marked, and the
+ * room's owners and moderators marked as such.
+ *
+ * @typedef {{ name: string, role?: "owner" | "moderator" }} OnlineUser
+ */
 export class PeopleList {
-  /** @type {Set<string>} */
-  #names = new Set();
+  /** Everyone online, with their mark if they have one. @type {Map<string, OnlineUser["role"]>} */
+  #people = new Map();
 
   /**
    * @param {HTMLElement} list
@@ -17,35 +22,45 @@ export class PeopleList {
 
   /** @returns {readonly string[]} */
   get names() {
-    return [...this.#names];
+    return [...this.#people.keys()];
   }
 
-  /** @param {Iterable<string>} names everyone online, as the stream's greeting gives it */
-  reset(names) {
-    this.#names = new Set(names);
+  /** @param {readonly OnlineUser[]} users everyone online, as the stream's greeting gives it */
+  reset(users) {
+    this.#people = new Map(users.map((user) => [user.name, user.role]));
     this.render();
   }
 
-  /** @param {string} name */
-  joined(name) {
-    this.#names.add(name);
+  /**
+   * @param {string} name
+   * @param {OnlineUser["role"]} [role]
+   */
+  joined(name, role) {
+    this.#people.set(name, role);
     this.render();
   }
 
   /** @param {string} name */
   left(name) {
-    this.#names.delete(name);
+    this.#people.delete(name);
     this.render();
   }
 
   render() {
-    const names = [...this.#names].sort((a, b) => a.localeCompare(b));
+    const names = [...this.#people.keys()].sort((a, b) => a.localeCompare(b));
     const me = this.me();
     this.list.replaceChildren(
       ...names.map((name) => {
         const item = document.createElement("li");
         item.textContent = name;
         if (name === me) item.classList.add("me");
+        const role = this.#people.get(name);
+        if (role) {
+          const mark = document.createElement("span");
+          mark.className = "role";
+          mark.textContent = role;
+          item.append(" ", mark);
+        }
         return item;
       }),
     );

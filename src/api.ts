@@ -96,6 +96,7 @@ export async function join(request: Request, env: Env, roomName: string): Promis
       token: presentedToken(request, roomName)?.token,
       pendingToken: presentedPendingToken(request, roomName),
       client: clientAddress(request),
+      credential: await presentedCredential(request, env.ADMIN_TOKEN),
     }),
   );
   const headers = new Headers();

@@ -37,6 +37,8 @@ export interface ChatEvent {
   /** When the text was last edited. */
   edited?: number;
   reactions?: Reactions;
+  /** On a join: the one who joined holds the room's owner or a moderator key. */
+  role?: "owner" | "moderator";
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { CatchUp } from "./catch-up";
-import { joinEvent, leaveEvent, messageEvent, type RoomEvent, sseEventName } from "./chat-event";
+import { type ChatEvent, joinEvent, leaveEvent, messageEvent, type RoomEvent, sseEventName } from "./chat-event";
 import { type RoomConfig, readConfig } from "./config";
 import { type EventLinks, EventLog } from "./event-log";
 import { MessageChanges, type PlannedChange } from "./message-changes";
@@ -64,6 +64,7 @@ export class ChatRoom extends DurableObject<Env> {
       },
       (event, links) => this.#publish(event, links),
       () => this.#log.removeRoomEvents("settings"),
+      ctx.storage.sql,
     );
     this.#subscribers = new Subscribers(
       this.#config.maxBacklogBytes,
@@ -139,7 +140,13 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
-  join(request: { name: string; token?: string; pendingToken?: string; client?: string }): Result<Joined> {
+  join(request: {
+    name: string;
+    token?: string;
+    pendingToken?: string;
+    client?: string;
+    credential?: Credential;
+  }): Result<Joined> {
     const now = Date.now();
     const current = request.token === undefined ? undefined : this.#sessions.get(request.token);
     // Joining costs nothing to repeat but fills the history and the session table, so each
@@ -161,8 +168,9 @@ export class ChatRoom extends DurableObject<Env> {
       // Saved before publishing: a reader cut off by a broadcast updates the stored session.
       this.#sessions.save({ ...current, name: request.name, online: true, seenAt: now });
       this.#moderation.seen(current.token, request.client);
+      this.#moderation.joined(current.token, request.credential);
       if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
-      if (renamed || !current.online) this.#publish(joinEvent(request.name, now));
+      if (renamed || !current.online) this.#publish(this.#joinEvent(current.token, request.name, now));
       this.#presence.seen(current.token, now);
       return { ok: true, name: request.name, token: current.token, created: false };
     }
@@ -176,8 +184,9 @@ export class ChatRoom extends DurableObject<Env> {
     const adopted = pending !== undefined && !this.#sessions.get(pending) ? this.#subscribers.adopt(pending, token) : 0;
     this.#sessions.save({ token, name: request.name, online: true, seenAt: now, streaming: adopted > 0 });
     this.#moderation.seen(token, request.client);
+    this.#moderation.joined(token, request.credential);
     this.#presence.seen(token, now);
-    this.#publish(joinEvent(request.name, now));
+    this.#publish(this.#joinEvent(token, request.name, now));
     return { ok: true, name: request.name, token, created: true };
   }
 
@@ -269,7 +278,11 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Who is in the room now, by name. */
   users(): OnlineUser[] {
-    return this.#sessions.onlineNames().map((name) => ({ name }));
+    return this.#sessions.onlineNames().map((name) => {
+      const token = this.#sessions.onlineByName(name)?.token;
+      const role = token === undefined ? undefined : this.#moderation.mark(token);
+      return role === undefined ? { name } : { name, role };
+    });
   }
 
   /** Counters for operators and tests. */
@@ -352,7 +365,7 @@ export class ChatRoom extends DurableObject<Env> {
       return fail(429, "rate_limited", "You are sending too fast; wait a moment.", Math.ceil(waitMs / 1000));
     }
     this.#sessions.save({ ...session, online: true, seenAt: now });
-    if (!session.online) this.#publish(joinEvent(session.name, now));
+    if (!session.online) this.#publish(this.#joinEvent(session.token, session.name, now));
     this.#presence.seen(session.token, now);
     return { ok: true };
   }
@@ -369,6 +382,12 @@ export class ChatRoom extends DurableObject<Env> {
       return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${name}.`);
     }
     return { ok: true, session };
+  }
+
+  /** A join, with how the online list marks the one who joined. */
+  #joinEvent(token: string, name: string, now: number): ChatEvent {
+    const role = this.#moderation.mark(token);
+    return role === undefined ? joinEvent(name, now) : { ...joinEvent(name, now), role };
   }
 
   /** Stores an event, sends it to every stream, and returns its id. */
@@ -389,7 +408,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     const now = Date.now();
     this.#sessions.save({ ...session, online: true, streaming: true, seenAt: now });
-    this.#publish(joinEvent(session.name, now));
+    this.#publish(this.#joinEvent(session.token, session.name, now));
   }
 
   #streamClosed(stream: SubscriberStream): void {

@@ -4,6 +4,7 @@ import type { Removal, Removals } from "./removals";
 import { fail, type Result } from "./result";
 import type { Role, RoomControl, RoomSettings } from "./room-control";
 import type { Credential } from "./room-keys";
+import { SessionRoles } from "./session-roles";
 
 /** What an owner, a moderator or the operator asks a room to do. */
 export type ModerationRequest = { credential: Credential | undefined } & (
@@ -39,6 +40,8 @@ export class Moderation {
   readonly #removeSettingsEvents: () => void;
   /** When each participant present last posted, for slow mode. */
   readonly #lastPostAt = new Map<string, number>();
+  /** The sessions that joined with the room's authority, marked as such in the online list. */
+  readonly #roles: SessionRoles;
 
   readonly #removals: Removals;
   readonly #participants: Participants;
@@ -50,10 +53,12 @@ export class Moderation {
     participants: Participants,
     publish: (event: RoomEvent, links?: { target?: number }) => number,
     removeSettingsEvents: () => void,
+    sql: SqlStorage,
   ) {
     this.#control = control;
     this.#removals = removals;
     this.#participants = participants;
+    this.#roles = new SessionRoles(sql);
     this.#changes = changes;
     this.#publish = publish;
     this.#removeSettingsEvents = removeSettingsEvents;
@@ -156,10 +161,26 @@ export class Moderation {
     this.#removals.seen(token, address);
   }
 
-  /** Forgets where a session that has ended came from (`token`), or every session that has expired. */
+  /** Forgets what was kept of a session that has ended (`token`), or of every session that has expired. */
   forgetSessions(token?: string): void {
-    if (token === undefined) this.#removals.forgetEndedSessions();
-    else this.#removals.forgetSession(token);
+    if (token === undefined) {
+      this.#removals.forgetEndedSessions();
+      this.#roles.forgetEndedSessions();
+    } else {
+      this.#removals.forgetSession(token);
+      this.#roles.set(token, undefined);
+    }
+  }
+
+  /** A session joined presenting `credential`: it is marked with the role that holds, or unmarked. */
+  joined(token: string, credential: Credential | undefined): void {
+    const role = this.#control.role(credential);
+    this.#roles.set(token, role === undefined ? undefined : role === "moderator" ? "moderator" : "owner");
+  }
+
+  /** How a session is marked in the online list. */
+  mark(token: string): "owner" | "moderator" | undefined {
+    return this.#roles.get(token);
   }
 
   posted(token: string, now: number): void {

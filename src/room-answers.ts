@@ -9,6 +9,8 @@ export interface Joined {
 
 export interface OnlineUser {
   name: string;
+  /** Marked for who joined with the room's owner key (or the operator's token) or a moderator key. */
+  role?: "owner" | "moderator";
 }
 
 export interface RoomStats {

@@ -306,3 +306,47 @@ describe("removing a participant", () => {
     await expectError(await joinFrom(room, "Someone", "192.0.2.44"), 403, "removed");
   });
 });
+
+describe("the online list", () => {
+  it("marks who joined with the owner's or a moderator's key, and nobody else", async () => {
+    const room = freshRoom("marks");
+    const owner = await claim(room);
+    const moderatorKey = (
+      (await (await withKey(room, owner, "POST", "/moderator-key")).json()) as { moderatorKey: string }
+    ).moderatorKey;
+    const live = await openStream(room);
+    for (const [name, key] of [
+      ["Host", owner],
+      ["Helper", moderatorKey],
+      ["Guest", undefined],
+      ["Pretender", "not-a-key"],
+    ] as const) {
+      const response = await call(`${roomPath(room)}/users`, {
+        method: "POST",
+        ...jsonBody({ name }),
+        headers: { ...jsonBody({}).headers, ...(key === undefined ? {} : { "Chat-Room-Key": key }) },
+      });
+      expect(response.status).toBe(201);
+    }
+    expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([
+      { name: "Guest" },
+      { name: "Helper", role: "moderator" },
+      { name: "Host", role: "owner" },
+      { name: "Pretender" },
+    ]);
+    const joins = await live.reader.chatUntil((data) => data.user === "Pretender");
+    await live.reader.cancel();
+    expect(joins.map(({ data }) => [data.user, data.role])).toEqual([
+      ["Host", "owner"],
+      ["Helper", "moderator"],
+      ["Guest", undefined],
+      ["Pretender", undefined],
+    ]);
+    // The marks outlive an eviction, in every new stream's greeting.
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    const stream = await openStream(room);
+    const presence = await stream.reader.until((event) => event.event === "presence");
+    await stream.reader.cancel();
+    expect(JSON.parse(presence.at(-1)?.data ?? "").users).toContainEqual({ name: "Host", role: "owner" });
+  });
+});

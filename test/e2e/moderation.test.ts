@@ -5,19 +5,25 @@ import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("moderation");
 
+/** A room made with **New room** by "Host", who owns it, and joined by "Guest". */
+async function ownedRoomWithGuest() {
+  const owner = await suite.person();
+  await owner.page.goto(`/r/${suite.room()}/`);
+  await owner.page.getByRole("button", { name: "New room" }).click();
+  await owner.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
+  const room = new URL(owner.page.url()).pathname.split("/")[2] ?? "";
+  await joinRoom(owner, room, "Host");
+  const guest = await suite.person();
+  await joinRoom(guest, room, "Guest");
+  return { owner, guest, room };
+}
+
 describe("a room's owner on the page", () => {
   it("makes a room, removes a guest's message, sets a topic, read-only and slow mode, and manages it from another browser", async () => {
-    const owner = await suite.person();
-    await owner.page.goto(`/r/${suite.room()}/`);
-    await owner.page.getByRole("button", { name: "New room" }).click();
-    await owner.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
-    const room = new URL(owner.page.url()).pathname.split("/")[2] ?? "";
-    await joinRoom(owner, room, "Host");
+    const { owner, guest, room } = await ownedRoomWithGuest();
     await owner.page.getByRole("button", { name: "Room settings" }).waitFor();
-
-    const guest = await suite.person();
-    await joinRoom(guest, room, "Guest");
-    // Only the owner's page shows the owner's controls.
+    // Everyone sees who owns the room; only the owner's page shows the owner's controls.
+    await expect.poll(() => guest.page.locator("#people li").allTextContents()).toEqual(["Guest", "Host owner"]);
     expect(await guest.page.getByRole("button", { name: "Room settings" }).isVisible()).toBe(false);
     await send(guest, "cheap watches at example dot com");
     await expect.poll(() => shownMessages(owner.page)).toEqual(["cheap watches at example dot com"]);
@@ -70,14 +76,7 @@ describe("a room's owner on the page", () => {
   });
 
   it("removes a guest: the guest's page says so and closes its composer, and everyone is told", async () => {
-    const owner = await suite.person();
-    await owner.page.goto(`/r/${suite.room()}/`);
-    await owner.page.getByRole("button", { name: "New room" }).click();
-    await owner.page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
-    const room = new URL(owner.page.url()).pathname.split("/")[2] ?? "";
-    await joinRoom(owner, room, "Host");
-    const guest = await suite.person();
-    await joinRoom(guest, room, "Guest");
+    const { owner, guest } = await ownedRoomWithGuest();
     await send(guest, "I will not stop");
     await expect.poll(() => shownMessages(owner.page)).toEqual(["I will not stop"]);
 
@@ -96,7 +95,7 @@ describe("a room's owner on the page", () => {
       await expect
         .poll(() => person.page.locator("li.notice-line").last().textContent())
         .toBe("Guest was removed by a moderator");
-      await expect.poll(() => person.page.locator("#people li").allTextContents()).toEqual(["Host"]);
+      await expect.poll(() => person.page.locator("#people li").allTextContents()).toEqual(["Host owner"]);
     }
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * Which sessions joined with a room's authority (its owner key, the operator's token, or a
+ * moderator key), so that the online list marks them. Kept in SQLite so the marks outlive an
+ * eviction, and in memory, where the online list reads them; a mark goes with its session.
+ */
+export class SessionRoles {
+  readonly #sql: SqlStorage;
+  readonly #roles = new Map<string, "owner" | "moderator">();
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS session_roles (token TEXT PRIMARY KEY, role TEXT NOT NULL)");
+    for (const { token, role } of sql.exec<{ token: string; role: string }>("SELECT token, role FROM session_roles")) {
+      if (role === "owner" || role === "moderator") this.#roles.set(token, role);
+    }
+  }
+
+  get(token: string): "owner" | "moderator" | undefined {
+    return this.#roles.get(token);
+  }
+
+  /** Marks a session, or takes its mark away. */
+  set(token: string, role: "owner" | "moderator" | undefined): void {
+    if (role === undefined) {
+      if (!this.#roles.delete(token)) return;
+      this.#sql.exec("DELETE FROM session_roles WHERE token = ?", token);
+      return;
+    }
+    if (this.#roles.get(token) === role) return;
+    this.#roles.set(token, role);
+    this.#sql.exec(
+      "INSERT INTO session_roles (token, role) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET role = excluded.role",
+      token,
+      role,
+    );
+  }
+
+  /** Forgets the marks of sessions that no longer exist. */
+  forgetEndedSessions(): void {
+    const ended = this.#sql
+      .exec<{ token: string }>(
+        "DELETE FROM session_roles WHERE token NOT IN (SELECT token FROM sessions) RETURNING token",
+      )
+      .toArray();
+    for (const { token } of ended) this.#roles.delete(token);
+  }
+}
