@@ -14,11 +14,11 @@ import { fail, type Result } from "./result";
 import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
 import { RoomControl } from "./room-control";
 import type { Credential } from "./room-keys";
-import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER, type SubscribeRequest } from "./room-stream";
+import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER } from "./room-stream";
 import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
 import { encodeMessage } from "./sse";
-import type { SubscriberStream } from "./subscriber-stream";
+import { StreamAdmission } from "./stream-admission";
 import { Subscribers } from "./subscribers";
 import { newToken } from "./token";
 import { nameKey } from "./validate";
@@ -44,6 +44,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #joinLimiter: RateLimiter;
   readonly #typingLimiter: RateLimiter;
   readonly #catchUp: CatchUp;
+  readonly #streams: StreamAdmission;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,7 +72,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#config.maxRoomBacklogBytes,
       this.#config.heartbeatMs,
       (afterId) => this.#catchUp.page(afterId),
-      (stream) => this.#streamClosed(stream),
+      (stream) => this.#streams.closed(stream),
     );
     this.#presence = new Presence(
       this.#config.presenceGraceMs,
@@ -82,6 +83,15 @@ export class ChatRoom extends DurableObject<Env> {
         });
       },
     );
+    this.#streams = new StreamAdmission({
+      config: this.#config,
+      subscribers: this.#subscribers,
+      sessions: this.#sessions,
+      presence: this.#presence,
+      moderation: this.#moderation,
+      greeting: (lastEventId) => this.#catchUp.greeting(lastEventId, this.users(), this.#control.settings),
+      comesBack: (session, now) => this.#publish(this.#joinEvent(session.token, session.name, now)),
+    });
     this.#rateLimiter = new RateLimiter(this.#config.rateBurst, this.#config.ratePerSecond);
     this.#joinLimiter = new RateLimiter(this.#config.joinBurst, this.#config.joinsPerSecond);
     // One signal an interval, with one more allowed at once so that network jitter between a
@@ -96,7 +106,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
   override async fetch(request: Request): Promise<Response> {
-    const subscribed = this.#subscribe(await fromRoomRequest(request));
+    const subscribed = this.#streams.open(await fromRoomRequest(request));
     if (!subscribed.ok) {
       // The Worker sends this answer on untouched, so the refusal is logged here.
       console.warn(JSON.stringify({ event: "stream_refused", status: subscribed.status, error: subscribed.code }));
@@ -105,38 +115,6 @@ export class ChatRoom extends DurableObject<Env> {
     const headers = new Headers();
     if (subscribed.newPendingToken !== undefined) headers.set(NEW_PENDING_TOKEN_HEADER, subscribed.newPendingToken);
     return new Response(subscribed.stream, { headers });
-  }
-
-  #subscribe(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array>; newPendingToken?: string }> {
-    const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
-    if (this.#subscribers.size >= this.#config.maxSubscribers) {
-      return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
-    }
-    if (client !== undefined && this.#subscribers.countFrom(client) >= this.#config.maxStreamsPerClient) {
-      return fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5);
-    }
-    const keptOut = this.#moderation.keptOut(token, client, Date.now());
-    if (keptOut) return keptOut;
-    const session = token === undefined ? undefined : this.#sessions.get(token);
-    if (session) this.#moderation.seen(session.token, client);
-    if (!session && strict) {
-      return fail(401, "not_joined", "Your session is unknown or has expired; join the room again.");
-    }
-    // An anonymous reader keeps the pending token it already holds, so that all of its tabs'
-    // streams are adopted together when it joins.
-    const reusable = presentedPending !== undefined && !this.#sessions.get(presentedPending);
-    const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
-
-    const { greeting, afterId } = this.#catchUp.greeting(lastEventId, this.users(), this.#control.settings);
-    const stream = this.#subscribers.open(greeting, afterId, {
-      token: session?.token,
-      pendingToken,
-      client,
-    });
-    if (session) this.#streamOpened(session);
-    return pendingToken !== undefined && pendingToken !== presentedPending
-      ? { ok: true, stream, newPendingToken: pendingToken }
-      : { ok: true, stream };
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
@@ -397,26 +375,5 @@ export class ChatRoom extends DurableObject<Env> {
     const id = this.#log.append(data, { ...links, event: name });
     this.#subscribers.broadcast(encoder.encode(encodeMessage({ id, event: name, data })));
     return id;
-  }
-
-  /** A stream opened for a known session: it counts as present, and comes back if it had left. */
-  #streamOpened(session: Session): void {
-    const comesBack = !session.online && !this.#sessions.onlineByName(session.name);
-    if (!comesBack) {
-      if (!session.streaming) this.#sessions.save({ ...session, streaming: true });
-      return;
-    }
-    const now = Date.now();
-    this.#sessions.save({ ...session, online: true, streaming: true, seenAt: now });
-    this.#publish(this.#joinEvent(session.token, session.name, now));
-  }
-
-  #streamClosed(stream: SubscriberStream): void {
-    if (stream.token === undefined || this.#subscribers.countOwnedBy(stream.token) > 0) return;
-    const session = this.#sessions.get(stream.token);
-    if (!session) return;
-    const now = Date.now();
-    this.#sessions.save({ ...session, streaming: false, seenAt: now });
-    if (session.online) this.#presence.seen(session.token, now);
   }
 }
