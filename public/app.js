@@ -213,6 +213,8 @@ async function join(name) {
     throw error;
   });
   myName = joined.name;
+  // Handing out moderator links is the owner's alone.
+  for (const id of ["moderator-link", "revoke-moderators"]) element(id).hidden = joined.role !== "owner";
   localStorage.setItem(NAME_KEY, joined.name);
   sessionStorage.setItem(tokenKey, joined.token);
   joinForm.hidden = true;

@@ -21,7 +21,7 @@ export class ApiError extends Error {
 }
 
 /**
- * @typedef {{ room: string, name: string, token: string }} Joined
+ * @typedef {{ room: string, name: string, token: string, role?: "owner" | "moderator" }} Joined
  */
 
 export class ChatApi {
@@ -40,6 +40,19 @@ export class ChatApi {
    */
   claim() {
     return this.#send("POST", "/owner");
+  }
+
+  /**
+   * Makes a moderator key, as the room's owner; it takes the rights of the one before.
+   * @returns {Promise<{ moderatorKey: string }>}
+   */
+  makeModeratorKey() {
+    return this.#send("POST", "/moderator-key", undefined, undefined, undefined, true);
+  }
+
+  /** Takes moderator rights back, as the room's owner. */
+  revokeModerators() {
+    return this.#send("DELETE", "/moderator-key", undefined, undefined, undefined, true);
   }
 
   /**

@@ -30,9 +30,7 @@ export class RoomKey {
    * @param {string} room
    */
   manageLink(room) {
-    const link = new URL(`/r/${room}/`, location.href);
-    link.hash = new URLSearchParams({ [KEY_PARAMETER]: this.value ?? "" }).toString();
-    return link.toString();
+    return linkWithKey(room, this.value ?? "");
   }
 }
 
@@ -48,4 +46,15 @@ export function keepRoomKey(room, key) {
 /** @param {string} room */
 function storageKeyOf(room) {
   return `chat.roomKey.${room}`;
+}
+
+/**
+ * A link that opens the room holding `key`, which travels in the fragment.
+ * @param {string} room
+ * @param {string} key
+ */
+export function linkWithKey(room, key) {
+  const link = new URL(`/r/${room}/`, location.href);
+  link.hash = new URLSearchParams({ [KEY_PARAMETER]: key }).toString();
+  return link.toString();
 }

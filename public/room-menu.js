@@ -1,11 +1,12 @@
 // @ts-check
 /**
  * The room's menu: copying the room's link, making a new room (which the maker owns), copying
- * the owner's manage link, and, on a phone, the menu itself, which an action closes.
+ * the owner's manage link, handing out and taking back moderator links, and, on a phone, the
+ * menu itself, which an action closes.
  */
 
 import { ChatApi } from "./chat-api.js";
-import { keepRoomKey } from "./room-key.js";
+import { keepRoomKey, linkWithKey } from "./room-key.js";
 
 /**
  * @param {HTMLElement} menu the menu (a popover on a phone)
@@ -46,6 +47,28 @@ export function setUpRoomMenu(menu, room, roomKey, say) {
       say("Manage link copied. Whoever opens it manages this room: keep it to yourself.");
     } catch {
       say(`Your manage link (keep it to yourself): ${link}`);
+    }
+  });
+
+  menu.querySelector("#moderator-link")?.addEventListener("click", async () => {
+    try {
+      const { moderatorKey } = await new ChatApi(`/r/${room}`, () => roomKey.value).makeModeratorKey();
+      const link = linkWithKey(room, moderatorKey);
+      await navigator.clipboard.writeText(link).then(
+        () => say("Moderator link copied. It replaces any earlier one, which stops working."),
+        () => say(`Moderator link (it replaces any earlier one): ${link}`),
+      );
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  menu.querySelector("#revoke-moderators")?.addEventListener("click", async () => {
+    try {
+      await new ChatApi(`/r/${room}`, () => roomKey.value).revokeModerators();
+      say("Moderator rights taken back: moderator links no longer work.");
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error));
     }
   });
 

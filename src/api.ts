@@ -102,7 +102,12 @@ export async function join(request: Request, env: Env, roomName: string): Promis
   const headers = new Headers();
   headers.append("Set-Cookie", sessionCookie(roomName, joined.token, isHttps(request), cookieMaxAge(env)));
   headers.append("Set-Cookie", clearedPendingCookie(roomName, isHttps(request)));
-  return json({ room: roomName, name: joined.name, token: joined.token }, joined.created ? 201 : 200, headers);
+  const answer = { room: roomName, name: joined.name, token: joined.token };
+  return json(
+    joined.role === undefined ? answer : { ...answer, role: joined.role },
+    joined.created ? 201 : 200,
+    headers,
+  );
 }
 
 /** `DELETE /users`: leave. The original client names itself as `username`, in the query string or the body. */

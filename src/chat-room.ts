@@ -150,7 +150,7 @@ export class ChatRoom extends DurableObject<Env> {
       if (renamed && current.online) this.#publish(leaveEvent(current.name, now));
       if (renamed || !current.online) this.#publish(this.#joinEvent(current.token, request.name, now));
       this.#presence.seen(current.token, now);
-      return { ok: true, name: request.name, token: current.token, created: false };
+      return this.#joined(request.name, current.token, false);
     }
 
     // A reader whose stream was opened before joining holds a pending token; adopting it
@@ -165,7 +165,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#moderation.joined(token, request.credential);
     this.#presence.seen(token, now);
     this.#publish(this.#joinEvent(token, request.name, now));
-    return { ok: true, name: request.name, token, created: true };
+    return this.#joined(request.name, token, true);
   }
 
   /** Ends a session; everyone is told the participant left. */
@@ -360,6 +360,12 @@ export class ChatRoom extends DurableObject<Env> {
       return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${name}.`);
     }
     return { ok: true, session };
+  }
+
+  /** The answer to a join: the session, and the authority it holds here, if any. */
+  #joined(name: string, token: string, created: boolean): Result<Joined> {
+    const role = this.#moderation.mark(token);
+    return role === undefined ? { ok: true, name, token, created } : { ok: true, name, token, created, role };
   }
 
   /** A join, with how the online list marks the one who joined. */

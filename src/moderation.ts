@@ -83,6 +83,8 @@ export class Moderation {
         if (role === "moderator")
           return fail(403, "not_the_owner", "Only the room's owner can hand out moderator rights.");
         this.#control.setModerator(request.keyHash);
+        // Whoever joined with the key before no longer holds the room's authority.
+        this.#roles.clearModerators();
         logAction(request.keyHash === undefined ? "moderators_revoked" : "moderator_key_made", role);
         return { ok: true, id: null };
       }

@@ -5,6 +5,8 @@ export interface Joined {
   token: string;
   /** False when the caller was already in the room under this name. */
   created: boolean;
+  /** The room's authority the caller joined with, if any. */
+  role?: "owner" | "moderator";
 }
 
 export interface OnlineUser {

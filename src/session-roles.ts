@@ -35,6 +35,12 @@ export class SessionRoles {
     );
   }
 
+  /** Takes every moderator's mark away, when the key they joined with stops working. */
+  clearModerators(): void {
+    for (const [token, role] of this.#roles) if (role === "moderator") this.#roles.delete(token);
+    this.#sql.exec("DELETE FROM session_roles WHERE role = 'moderator'");
+  }
+
   /** Forgets the marks of sessions that no longer exist. */
   forgetEndedSessions(): void {
     const ended = this.#sql

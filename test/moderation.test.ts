@@ -116,8 +116,16 @@ describe("moderator keys", () => {
     const { moderatorKey } = (await made.json()) as { moderatorKey: string };
     expect((await withKey(room, moderatorKey, "PATCH", "/room", { topic: "By a moderator" })).status).toBe(200);
     await expectError(await withKey(room, moderatorKey, "POST", "/moderator-key"), 403, "not_the_owner");
+    const helper = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      ...jsonBody({ name: "Helper" }),
+      headers: { ...jsonBody({}).headers, "Chat-Room-Key": moderatorKey },
+    });
+    expect(((await helper.json()) as { role: string }).role).toBe("moderator");
     expect((await withKey(room, owner, "DELETE", "/moderator-key")).status).toBe(200);
     await expectError(await withKey(room, moderatorKey, "PATCH", "/room", { topic: "x" }), 403, "not_a_moderator");
+    // Nor is whoever joined with it marked as a moderator any more.
+    expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Helper" }]);
   });
 });
 

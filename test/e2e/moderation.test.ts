@@ -1,9 +1,20 @@
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
 import { joinRoom, messageWith, pressOnMessage, send, shownMessages } from "./browser";
 import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("moderation");
+
+/**
+ * The link to `room` with a key, once the page has copied it. The browser's clipboard is one for
+ * all its contexts, so it is read until it holds this room's link.
+ */
+async function copiedLink(page: Page, room: string): Promise<string> {
+  const pattern = new RegExp(`/r/${room}/#key=[A-Za-z0-9_-]{32}$`);
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(pattern);
+  return page.evaluate(() => navigator.clipboard.readText());
+}
 
 /** A room made with **New room** by "Host", who owns it, and joined by "Guest". */
 async function ownedRoomWithGuest() {
@@ -66,8 +77,7 @@ describe("a room's owner on the page", () => {
     // The manage link opens the room as its owner in a browser that never had the key, and the
     // key leaves the address bar at once.
     await owner.page.getByRole("button", { name: "Copy manage link" }).click();
-    const link = await owner.page.evaluate(() => navigator.clipboard.readText());
-    expect(link).toMatch(new RegExp(`/r/${room}/#key=[A-Za-z0-9_-]{32}$`));
+    const link = await copiedLink(owner.page, room);
     const elsewhere = await suite.person();
     await elsewhere.page.goto(link);
     await elsewhere.page.getByRole("button", { name: "Room settings" }).waitFor();
@@ -97,5 +107,33 @@ describe("a room's owner on the page", () => {
         .toBe("Guest was removed by a moderator");
       await expect.poll(() => person.page.locator("#people li").allTextContents()).toEqual(["Host owner"]);
     }
+  });
+
+  it("hands out moderator rights by a link, and takes them back", async () => {
+    const { owner, room } = await ownedRoomWithGuest();
+    await owner.page.getByRole("button", { name: "Copy moderator link" }).click();
+    const link = await copiedLink(owner.page, room);
+
+    const helper = await suite.person();
+    await helper.page.goto(link);
+    await helper.page.getByLabel("Your name").fill("Helper");
+    await helper.page.getByRole("button", { name: "Join" }).click();
+    await helper.page.getByRole("button", { name: "Room settings" }).waitFor();
+    await expect
+      .poll(() => owner.page.locator("#people li").allTextContents())
+      .toEqual(["Guest", "Helper moderator", "Host owner"]);
+    // A moderator moderates, but hands out no moderator links.
+    expect(await helper.page.getByRole("button", { name: "Copy moderator link" }).isVisible()).toBe(false);
+
+    await owner.page.getByRole("button", { name: "Take back moderator rights" }).click();
+    await expect.poll(() => owner.page.locator("#notice").textContent()).toMatch(/taken back/);
+    await helper.page.getByRole("button", { name: "Room settings" }).click();
+    await helper.page.getByLabel("Topic").fill("Not anymore");
+    await helper.page.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => helper.page.locator("#notice").textContent())
+      .toBe("Only the room's owner or a moderator can do this.");
+    // The browser logs the refusal; it is the one expected here.
+    expect(helper.errors.splice(0)).toEqual([expect.stringContaining("status of 403")]);
   });
 });
