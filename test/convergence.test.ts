@@ -2,9 +2,10 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OpenedStream, Participant } from "./support/chat-client";
+import { jsonBody } from "./support/chat-client";
 import { RoomView } from "./support/room-view";
-import { freshRoom } from "./support/rooms";
-import { act, joinAs, openStream } from "./support/self-client";
+import { freshRoom, roomPath } from "./support/rooms";
+import { act, call, joinAs, openStream } from "./support/self-client";
 
 const PEOPLE = 4;
 const EMOJI = ["👍", "❤️", "🎉"];
@@ -16,6 +17,8 @@ type Action =
   | { kind: "delete"; who: number; byAuthor: boolean; which: number }
   | { kind: "react"; who: number; which: number; emoji: number; on: boolean }
   | { kind: "typing"; who: number }
+  | { kind: "settings"; topic: string; readOnly: boolean }
+  | { kind: "moderate"; which: number }
   | { kind: "cut"; readFirst: boolean };
 
 const who = fc.nat(PEOPLE - 1);
@@ -37,15 +40,30 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), who, byAuthor, which }),
   fc.record({ kind: fc.constant("react" as const), who, which, emoji: fc.nat(EMOJI.length - 1), on: fc.boolean() }),
   fc.record({ kind: fc.constant("typing" as const), who }),
+  // The room's owner sets its topic and read-only, and takes messages down.
+  fc.record({
+    kind: fc.constant("settings" as const),
+    topic: fc.constantFrom("", "plans", "launch"),
+    readOnly: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant("moderate" as const), which }),
   fc.record({ kind: fc.constant("cut" as const), readFirst: fc.boolean() }),
 );
 
 /** Reads until the event with id `last` has arrived, folding every event into `view`. */
 async function readThrough(stream: OpenedStream, last: number, view: RoomView): Promise<void> {
+  // A stream's greeting is read whatever else it carries: it says the room's settings as they are.
+  if (!greeted.has(stream)) {
+    for (const event of await stream.reader.until((event) => event.event === "settings", 5000)) view.apply(event);
+    greeted.add(stream);
+  }
   if ((view.ids.at(-1) ?? 0) >= last) return;
   const events = await stream.reader.until((event) => Number(event.id) >= last && event.event !== "presence", 5000);
   for (const event of events) view.apply(event);
 }
+
+/** The streams whose greeting has been read. */
+const greeted = new WeakSet<OpenedStream>();
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -60,6 +78,14 @@ describe("convergence", () => {
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), async (actions) => {
         const room = freshRoom("converge");
         const stub = env.CHAT_ROOM.getByName(room);
+        const claimed = await call(`${roomPath(room)}/owner`, { method: "POST" });
+        const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+        const asOwner = (method: string, endpoint: string, fields: object) =>
+          call(`${roomPath(room)}${endpoint}`, {
+            method,
+            ...jsonBody(fields),
+            headers: { ...jsonBody({}).headers, "Chat-Room-Key": ownerKey },
+          });
         const people: Participant[] = [];
         for (let i = 0; i < PEOPLE; i++) people.push(await joinAs(room, `p${i}`));
         const steady = await openStream(room, { lastEventId: 0 });
@@ -96,6 +122,11 @@ describe("convergence", () => {
             continue;
           }
           const before = (await stub.stats()).lastEventId;
+          if (step.kind === "settings") {
+            const response = await asOwner("PATCH", "/room", { topic: step.topic, readOnly: step.readOnly });
+            expect(response.status).toBe(200);
+            continue;
+          }
           if (step.kind === "post") {
             const participant = people[step.who] as Participant;
             // Some sends are retries of an earlier one under the same key.
@@ -105,8 +136,9 @@ describe("convergence", () => {
             const { msg, marker } = marked(step.text);
             const replyTo = step.replyTo === undefined ? undefined : posted[step.replyTo % (posted.length || 1)]?.id;
             const response = await act(participant, "POST", "/messages", { msg, key, replyTo });
-            if (response.status === 410) {
-              // A reply to a deleted message is refused and changes nothing.
+            if (response.status === 410 || response.status === 403) {
+              // A reply to a deleted message, or a post while the room is read-only, is refused
+              // and changes nothing.
               expect((await stub.stats()).lastEventId).toBe(before);
               continue;
             }
@@ -119,6 +151,13 @@ describe("convergence", () => {
           }
           const target = posted[step.which % (posted.length || 1)];
           if (!target) continue;
+          if (step.kind === "moderate") {
+            const response = await asOwner("DELETE", "/messages", { id: target.id });
+            expect([200, 410]).toContain(response.status);
+            if (response.status === 200) deletedMarkers.push(...target.markers);
+            else expect((await stub.stats()).lastEventId).toBe(before);
+            continue;
+          }
           const byAuthor = step.kind !== "react" && step.byAuthor;
           const participant = people[byAuthor ? target.author : step.who] as Participant;
           let response: Response;
@@ -154,6 +193,8 @@ describe("convergence", () => {
 
         expect(droppingView.messages).toEqual(steadyView.messages);
         expect(freshView.messages).toEqual(steadyView.messages);
+        expect(droppingView.settings).toEqual(steadyView.settings);
+        expect(freshView.settings).toEqual(steadyView.settings);
         // A reader may miss a change that a later one carries (it is no longer stored once the
         // later one is), and nothing else: the views above are equal. Every id it has, it has
         // once, in order.

@@ -262,6 +262,12 @@ describe("removing a participant", () => {
     expect(removed?.id).toBe(String(id));
     expect(JSON.parse(removed?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
     expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Mina" }]);
+    // A reader that was away is sent the removal when it resumes, with the same id.
+    const resumed = await openStream(room, { lastEventId: id - 1 });
+    const replayed = (await resumed.reader.until((event) => event.event === "removed")).at(-1);
+    await resumed.reader.cancel();
+    expect(replayed?.id).toBe(String(id));
+    expect(replayed?.data).toBe(removed?.data);
 
     // Their session, a new name from the same /64, and a stream from it: all refused, with when.
     const post = await act(troll, "POST", "/messages", { msg: "back!" });

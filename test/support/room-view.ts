@@ -18,10 +18,32 @@ export interface ShownMessage {
  */
 export class RoomView {
   readonly messages = new Map<number, ShownMessage>();
+  /** What the room's owner or moderators set, as the greeting gave it and its changes since. */
+  settings: { topic: string; slowModeSeconds: number; readOnly: boolean } | undefined;
+  /** Who was removed by a moderator, in the order it came. */
+  readonly removed: string[] = [];
   /** The id of every stored event applied, in the order they came. */
   readonly ids: number[] = [];
 
   apply(event: SseEvent): void {
+    if (event.event === "settings") {
+      // Whole each time: a stored change (with a `kind` and an id of its own), or the greeting's.
+      const data = JSON.parse(event.data) as NonNullable<RoomView["settings"]> & { kind?: string };
+      if (data.kind === "settings") {
+        const id = Number(event.id);
+        if ((this.ids.at(-1) ?? 0) >= id) return;
+        this.ids.push(id);
+      }
+      this.settings = { topic: data.topic, slowModeSeconds: data.slowModeSeconds, readOnly: data.readOnly };
+      return;
+    }
+    if (event.event === "removed") {
+      const id = Number(event.id);
+      if ((this.ids.at(-1) ?? 0) >= id) return;
+      this.ids.push(id);
+      this.removed.push((JSON.parse(event.data) as { user: string }).user);
+      return;
+    }
     if (!["message", "edit", "delete", "reaction"].includes(event.event)) return;
     const id = Number(event.id);
     if ((this.ids.at(-1) ?? 0) >= id) return;

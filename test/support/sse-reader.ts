@@ -15,7 +15,8 @@ export class TimeoutError extends Error {
 }
 
 /**
- * Reads a streamed SSE response event by event, with a timeout on every wait, so that a missing
+ * Reads a streamed SSE response event by event, with a timeout on every wait (timed by
+ * `performance.now`, so that a test moving `Date.now` on does not stop the waits from ending), so that a missing
  * event fails a test instead of hanging it. Call {@link cancel} when done, whatever happened:
  * an unread stream holds its subscriber open on the server.
  */
@@ -58,23 +59,23 @@ export class EventStreamReader {
 
   /** The next dispatched event (comments and blocks without data are not events). */
   async next(timeoutMs = 2000): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const event = this.#events.shift();
       if (event) return event;
       if (this.#ended) throw new Error("stream ended while waiting for an event");
-      await this.#fill(deadline - Date.now());
+      await this.#fill(deadline - performance.now());
     }
   }
 
   /** Events until one matches, returning all read up to and including it. */
   async until(predicate: (event: SseEvent) => boolean, timeoutMs = 3000): Promise<SseEvent[]> {
     const seen: SseEvent[] = [];
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       let event: SseEvent;
       try {
-        event = await this.next(deadline - Date.now());
+        event = await this.next(deadline - performance.now());
       } catch (error) {
         const detail = `; events so far: ${JSON.stringify(seen)}`;
         throw error instanceof TimeoutError ? new TimeoutError(detail) : new Error(`${String(error)}${detail}`);
@@ -86,9 +87,9 @@ export class EventStreamReader {
 
   /** The next default-type (chat) event, parsed. Named control events are skipped. */
   async nextChat(timeoutMs = 2000): Promise<ReceivedChat> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const event = await this.next(deadline - Date.now());
+      const event = await this.next(deadline - performance.now());
       if (event.event === "message") return { id: Number(event.id), data: JSON.parse(event.data) as ChatEvent };
     }
   }
@@ -96,9 +97,9 @@ export class EventStreamReader {
   /** Chat events until one matches, returning all read up to and including it. */
   async chatUntil(predicate: (data: ChatEvent, id: number) => boolean, timeoutMs = 3000): Promise<ReceivedChat[]> {
     const seen: ReceivedChat[] = [];
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const event = await this.nextChat(Math.max(1, deadline - Date.now()));
+      const event = await this.nextChat(Math.max(1, deadline - performance.now()));
       seen.push(event);
       if (predicate(event.data, event.id)) return seen;
     }
@@ -106,9 +107,9 @@ export class EventStreamReader {
 
   /** Resolves true if the stream ends (or fails) within the timeout, false otherwise. */
   async endsWithin(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     while (!this.#ended) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return false;
       try {
         await this.#fill(left);
@@ -122,10 +123,10 @@ export class EventStreamReader {
 
   /** Waits until at least `count` comments have arrived. */
   async commentsAtLeast(count: number, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     while (this.comments < count) {
       if (this.#ended) throw new Error(`stream ended after ${this.comments} comments`);
-      await this.#fill(deadline - Date.now());
+      await this.#fill(deadline - performance.now());
     }
   }
 
