@@ -61,7 +61,10 @@ export class ChatRoom extends DurableObject<Env> {
       new Removals(ctx.storage.sql),
       {
         onlineByName: (name) => this.#sessions.onlineByName(name),
-        end: (token) => this.#endSession(token),
+        end: (token) => {
+          this.#subscribers.endOwnedBy(token);
+          this.#endSession(token);
+        },
       },
       (event, links) => this.#publish(event, links),
       () => this.#log.removeRoomEvents("settings"),

@@ -19,7 +19,7 @@ export type ModerationRequest = { credential: Credential | undefined } & (
 export interface Participants {
   /** The session of whoever is in the room under this name. */
   onlineByName(name: string): { token: string; name: string } | undefined;
-  /** Ends a session at once, without announcing it as a leave. */
+  /** Ends a session and its streams at once, without announcing it as a leave. */
   end(token: string): void;
 }
 
@@ -100,9 +100,12 @@ export class Moderation {
         if (!session) return fail(404, "no_such_participant", `Nobody called ${request.name} is in the room.`);
         const until = now + request.minutes * 60_000;
         this.#removals.remove(session.name, session.token, until);
+        // Told first, so that their own streams that are live carry it before they end (one still
+        // being sent history ends without it; its reconnection is refused, saying why).
+        const id = this.#publish({ kind: "removed", user: session.name, until, at: now });
         this.#participants.end(session.token);
         logAction("remove", role);
-        return { ok: true, id: this.#publish({ kind: "removed", user: session.name, until, at: now }) };
+        return { ok: true, id };
       }
       case "lift": {
         if (!this.#removals.lift(request.name, now)) {

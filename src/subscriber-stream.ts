@@ -163,6 +163,19 @@ export class SubscriberStream {
     }
   }
 
+  /**
+   * Ends the stream for good: its reader gets what is already queued, then the end; what is
+   * held back is dropped. Used when the participant it belongs to is removed from the room.
+   */
+  end(): void {
+    try {
+      this.#controller.terminate();
+    } catch {
+      // Already closed.
+    }
+    this.#close();
+  }
+
   /** Ends the stream with an error, which frees what it has queued at once. */
   #cutOff(): void {
     try {

@@ -106,6 +106,11 @@ export class Subscribers {
     return streams.size;
   }
 
+  /** Ends every stream of a session, once each has been sent what is queued for it. */
+  endOwnedBy(token: string): void {
+    for (const stream of [...(this.#byToken.get(token) ?? [])]) stream.end();
+  }
+
   /** Makes the streams of a session that ended anonymous; they keep receiving events. */
   disown(token: string): void {
     for (const stream of [...(this.#byToken.get(token) ?? [])]) this.#own(stream, undefined);

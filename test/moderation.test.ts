@@ -253,6 +253,10 @@ describe("removing a participant", () => {
     const troll: Participant = { name: "Troll", token, room };
     const mina = await joinAs(room, "Mina");
     const live = await openStream(room);
+    const theirs = await openStream(room, { token });
+    // Caught up, and so live: a stream still being sent history ends without the removal, and
+    // its page learns of it from the 403 its reconnection gets.
+    await theirs.reader.chatUntil((data) => data.user === "Mina");
 
     const removal = await withKey(room, key, "POST", "/removals", { name: "Troll", minutes: 10 });
     expect(removal.status).toBe(200);
@@ -261,6 +265,9 @@ describe("removing a participant", () => {
     await live.reader.cancel();
     expect(removed?.id).toBe(String(id));
     expect(JSON.parse(removed?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
+    // Their own stream is told, then ends.
+    expect((await theirs.reader.until((event) => event.event === "removed")).at(-1)?.id).toBe(String(id));
+    expect(await theirs.reader.endsWithin(2000)).toBe(true);
     expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Mina" }]);
     // A reader that was away is sent the removal when it resumes, with the same id.
     const resumed = await openStream(room, { lastEventId: id - 1 });
