@@ -96,6 +96,8 @@ const outbox = new Outbox(`chat.outbox.${room}`, {
 
 /** @type {string | undefined} */
 let myName;
+/** The name this page's participant had when a moderator removed them, until they are let back. @type {string | undefined} */
+let removedAs;
 /** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
 let limits;
 /** When this tab last told the room its participant was typing. */
@@ -128,20 +130,37 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   onSettings(settings) {
     rules.show(settings);
   },
-  onRemoval(event, news) {
+  onModeration(event, news) {
+    if (event.kind === "moderators") {
+      people.clearModerators();
+      return;
+    }
     if (event.kind === "lifted") {
       messages.addNotice(`A moderator let ${event.user} back in`);
+      if (news && event.user === removedAs) {
+        removedAs = undefined;
+        rules.removed(0);
+        showJoinForm();
+      }
       return;
     }
     people.left(event.user);
     typingIndicator.stopped(event.user);
-    messages.addNotice(`${event.user} was removed by a moderator`);
+    // A moderator may let them back before their time is up.
+    const letBack =
+      roomKey.value !== undefined && event.until > Date.now()
+        ? { label: `Let ${event.user} back in`, press: () => liftRemoval(event.user) }
+        : undefined;
+    messages.addNotice(`${event.user} was removed by a moderator`, letBack);
     // This page's participant: their session has ended, and the composer closes until they may come back.
     if (news && event.user === myName && event.until > Date.now()) {
       sessionStorage.removeItem(tokenKey);
+      removedAs = myName;
       myName = undefined;
       people.render();
       rules.removed(event.until);
+      // The room ends the session's streams; this one goes on as a reader's without it.
+      feed.restart();
     }
   },
   onPresence(users) {
@@ -185,6 +204,15 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
  */
 function isOwn(message) {
   return myName !== undefined && message.name === myName;
+}
+
+/** @param {string} name */
+async function liftRemoval(name) {
+  try {
+    await api.liftRemoval(name);
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** @param {FeedState} state */

@@ -123,6 +123,15 @@ export class ChatApi {
   }
 
   /**
+   * Lets a removed participant back before their time is up, as the room's owner or a moderator.
+   * @param {string} name
+   * @returns {Promise<{ id: number | null }>}
+   */
+  liftRemoval(name) {
+    return this.#send("DELETE", "/removals", { name }, undefined, undefined, true);
+  }
+
+  /**
    * Deletes anyone's message, as the room's owner or a moderator.
    * @param {number} id
    * @returns {Promise<{ id: number | null }>}

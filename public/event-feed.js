@@ -23,7 +23,11 @@ import { SseParser } from "./sse-parser.js";
  *   | { kind: "delete", target: number, user: string, at: number, moderated?: true }
  *   | { kind: "reaction", target: number, user: string, emoji: string, users: string[], at: number }
  * )} ChangeEvent
- * @typedef {{ kind: "removed", user: string, until: number, at: number } | { kind: "lifted", user: string, at: number }} RemovalEvent
+ * @typedef {(
+ *   | { kind: "removed", user: string, until: number, at: number }
+ *   | { kind: "lifted", user: string, at: number }
+ *   | { kind: "moderators", at: number }
+ * )} ModerationEvent
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
  * @typedef {{
  *   nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number,
@@ -33,7 +37,7 @@ import { SseParser } from "./sse-parser.js";
  *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
  *   onChange: (id: number, change: ChangeEvent) => void,
  *   onSettings: (settings: import("./room-rules.js").RoomSettings) => void,
- *   onRemoval: (event: RemovalEvent, news: boolean) => void,
+ *   onModeration: (event: ModerationEvent, news: boolean) => void,
  *   onPresence: (users: import("./people-list.js").OnlineUser[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
@@ -259,12 +263,12 @@ export class EventFeed {
       this.handlers.onSettings(JSON.parse(event.data));
       return;
     }
-    if (event.type === "removed" || event.type === "lifted") {
+    if (event.type === "removed" || event.type === "lifted" || event.type === "moderators") {
       const id = Number(event.id);
       if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
       this.#lastId = id;
       this.#advance(id);
-      this.handlers.onRemoval(JSON.parse(event.data), this.#openedAt === undefined || id > this.#openedAt);
+      this.handlers.onModeration(JSON.parse(event.data), this.#openedAt === undefined || id > this.#openedAt);
       return;
     }
     if (STORED.has(event.type)) {

@@ -272,10 +272,25 @@ export class MessageList {
     }
   }
 
-  /** @param {string} text */
-  addNotice(text) {
+  /**
+   * @param {string} text
+   * @param {{ label: string, press: () => void }} [action] a button on the line, for what can be done about it
+   */
+  addNotice(text, action) {
     this.#lineSince = true;
-    this.#insert(lineItem("notice-line", text));
+    const item = lineItem("notice-line", text);
+    if (action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "line-action";
+      button.textContent = action.label;
+      button.addEventListener("click", () => {
+        button.disabled = true;
+        action.press();
+      });
+      item.append(" ", button);
+    }
+    this.#insert(item);
   }
 
   /**

@@ -40,6 +40,12 @@ export class PeopleList {
     this.render();
   }
 
+  /** Takes every moderator's mark away: the key they held no longer works. */
+  clearModerators() {
+    for (const [name, role] of this.#people) if (role === "moderator") this.#people.set(name, undefined);
+    this.render();
+  }
+
   /** @param {string} name */
   left(name) {
     this.#people.delete(name);

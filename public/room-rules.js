@@ -37,7 +37,8 @@ export class RoomRules {
   }
 
   /**
-   * A moderator removed this page's participant: the composer is closed, saying until when.
+   * A moderator removed this page's participant: the composer is closed, saying until when
+   * (a time already past, when they are let back early).
    * @param {number} until
    */
   removed(until) {

@@ -207,8 +207,8 @@ export async function makeModeratorKey(request: Request, env: Env, roomName: str
 /** `DELETE /moderator-key`: the owner takes moderator rights back from whoever holds the key. */
 export async function revokeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
   const credential = await requireCredential(request, env);
-  unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: undefined }));
-  return json({ room: roomName });
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: undefined }));
+  return json({ room: roomName, id: done.id });
 }
 
 /** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */

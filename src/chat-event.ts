@@ -65,7 +65,13 @@ export type RemovalEvent =
   | { kind: "removed"; user: string; until: number; at: number }
   | { kind: "lifted"; user: string; at: number };
 
-export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent | RemovalEvent;
+/** The owner made a new moderator key, or took moderator rights back: whoever moderated no longer does. */
+export interface ModeratorsEvent {
+  kind: "moderators";
+  at: number;
+}
+
+export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent | RemovalEvent | ModeratorsEvent;
 
 /** The SSE event name an event is sent under: none for what the original chat showed. */
 export function sseEventName(event: RoomEvent): Exclude<RoomEvent, ChatEvent>["kind"] | undefined {

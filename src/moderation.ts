@@ -83,10 +83,11 @@ export class Moderation {
         if (role === "moderator")
           return fail(403, "not_the_owner", "Only the room's owner can hand out moderator rights.");
         this.#control.setModerator(request.keyHash);
-        // Whoever joined with the key before no longer holds the room's authority.
+        // Whoever joined with the key before no longer holds the room's authority, and everyone
+        // is told, so that no page marks them as moderators any more.
         this.#roles.clearModerators();
         logAction(request.keyHash === undefined ? "moderators_revoked" : "moderator_key_made", role);
-        return { ok: true, id: null };
+        return { ok: true, id: this.#publish({ kind: "moderators", at: now }) };
       }
       case "delete": {
         const planned = this.#changes.delete({ moderator: true }, request.id, now);

@@ -122,7 +122,14 @@ describe("moderator keys", () => {
       headers: { ...jsonBody({}).headers, "Chat-Room-Key": moderatorKey },
     });
     expect(((await helper.json()) as { role: string }).role).toBe("moderator");
-    expect((await withKey(room, owner, "DELETE", "/moderator-key")).status).toBe(200);
+    const live = await openStream(room);
+    const revoked = await withKey(room, owner, "DELETE", "/moderator-key");
+    expect(revoked.status).toBe(200);
+    const { id } = (await revoked.json()) as { id: number };
+    // Taking rights back is an event like every action, so that pages drop the marks at once.
+    const told = (await live.reader.until((event) => event.event === "moderators" && event.id === String(id))).at(-1);
+    await live.reader.cancel();
+    expect(JSON.parse(told?.data ?? "")).toMatchObject({ kind: "moderators" });
     await expectError(await withKey(room, moderatorKey, "PATCH", "/room", { topic: "x" }), 403, "not_a_moderator");
     // Nor is whoever joined with it marked as a moderator any more.
     expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Helper" }]);

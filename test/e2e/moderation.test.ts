@@ -104,9 +104,19 @@ describe("a room's owner on the page", () => {
     for (const person of [owner, guest]) {
       await expect
         .poll(() => person.page.locator("li.notice-line").last().textContent())
-        .toBe("Guest was removed by a moderator");
+        .toMatch(/^Guest was removed by a moderator/);
       await expect.poll(() => person.page.locator("#people li").allTextContents()).toEqual(["Host owner"]);
     }
+    // Only a moderator's page offers to let them back in early; the guest is then asked to join again.
+    expect(await guest.page.getByRole("button", { name: "Let Guest back in" }).count()).toBe(0);
+    await owner.page.getByRole("button", { name: "Let Guest back in" }).click();
+    await expect
+      .poll(() => guest.page.locator("li.notice-line").last().textContent())
+      .toBe("A moderator let Guest back in");
+    await guest.page.getByLabel("Your name").fill("Guest");
+    await guest.page.getByRole("button", { name: "Join" }).click();
+    await send(guest, "Sorry about that.");
+    await expect.poll(() => shownMessages(owner.page)).toEqual(["I will not stop", "Sorry about that."]);
   });
 
   it("hands out moderator rights by a link, and takes them back", async () => {
@@ -127,6 +137,10 @@ describe("a room's owner on the page", () => {
 
     await owner.page.getByRole("button", { name: "Take back moderator rights" }).click();
     await expect.poll(() => owner.page.locator("#notice").textContent()).toMatch(/taken back/);
+    // Everyone's page drops the mark at once.
+    await expect
+      .poll(() => owner.page.locator("#people li").allTextContents())
+      .toEqual(["Guest", "Helper", "Host owner"]);
     await helper.page.getByRole("button", { name: "Room settings" }).click();
     await helper.page.getByLabel("Topic").fill("Not anymore");
     await helper.page.getByRole("button", { name: "Save" }).click();
