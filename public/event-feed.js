@@ -48,8 +48,13 @@ import { SseParser } from "./sse-parser.js";
  * }} FeedHandlers
  */
 
-/** The events the room stores, each with an id: messages, joins and leaves, and changes to messages. */
-const STORED = new Set(["message", "edit", "delete", "reaction"]);
+/** What a moderator did to a participant or to moderator rights, each stored with an id. */
+const MODERATION = new Set(["removed", "lifted", "moderators"]);
+/**
+ * The events the room stores, each with an id: messages, joins and leaves, changes to messages,
+ * and moderation (the room's settings, sent in every greeting too, are handled apart).
+ */
+const STORED = new Set(["message", "edit", "delete", "reaction", ...MODERATION]);
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 30000;
 /** How long a request may wait for the server's answer before it is given up and tried again. */
@@ -263,14 +268,6 @@ export class EventFeed {
       this.handlers.onSettings(JSON.parse(event.data));
       return;
     }
-    if (event.type === "removed" || event.type === "lifted" || event.type === "moderators") {
-      const id = Number(event.id);
-      if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
-      this.#lastId = id;
-      this.#advance(id);
-      this.handlers.onModeration(JSON.parse(event.data), this.#openedAt === undefined || id > this.#openedAt);
-      return;
-    }
     if (STORED.has(event.type)) {
       const id = Number(event.id);
       if (event.id === undefined || !Number.isSafeInteger(id) || id <= this.#lastId) return;
@@ -278,11 +275,10 @@ export class EventFeed {
       this.#lastId = id;
       this.#advance(id);
       const data = JSON.parse(event.data);
-      if (event.type === "message") {
-        this.handlers.onEvent(id, data, this.#openedAt === undefined || id > this.#openedAt);
-      } else {
-        this.handlers.onChange(id, data);
-      }
+      const news = this.#openedAt === undefined || id > this.#openedAt;
+      if (event.type === "message") this.handlers.onEvent(id, data, news);
+      else if (MODERATION.has(event.type)) this.handlers.onModeration(data, news);
+      else this.handlers.onChange(id, data);
       return;
     }
     const data = JSON.parse(event.data);
