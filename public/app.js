@@ -1,22 +1,23 @@
 // @ts-check
-import { ApiError, ChatApi } from "./chat-api.js";
-import { ComposerContext } from "./composer-context.js";
-import { EventFeed } from "./event-feed.js";
-import { MentionAlerts } from "./mention-alerts.js";
-import { messageActions } from "./message-actions.js";
-import { MessageList } from "./message-list.js";
-import { Outbox } from "./outbox.js";
-import { PeopleList } from "./people-list.js";
-import { RoomKey } from "./room-key.js";
-import { setUpRoomMenu } from "./room-menu.js";
-import { RoomRules } from "./room-rules.js";
-import { settingsDialog } from "./settings-dialog.js";
-import { TypingIndicator } from "./typing-indicator.js";
-import { UnreadTitle } from "./unread-title.js";
+
+import { ComposerContext } from "./composer/composer-context.js";
+import { Outbox } from "./composer/outbox.js";
+import { ApiError, ChatApi } from "./connection/chat-api.js";
+import { EventFeed } from "./connection/event-feed.js";
+import { MentionAlerts } from "./conversation/mention-alerts.js";
+import { messageActions } from "./conversation/message-actions.js";
+import { MessageList } from "./conversation/message-list.js";
+import { TypingIndicator } from "./conversation/typing-indicator.js";
+import { UnreadTitle } from "./conversation/unread-title.js";
+import { PeopleList } from "./room/people-list.js";
+import { RoomKey } from "./room/room-key.js";
+import { setUpRoomMenu } from "./room/room-menu.js";
+import { RoomRules } from "./room/room-rules.js";
+import { settingsDialog } from "./room/settings-dialog.js";
 
 /**
- * @typedef {import("./event-feed.js").FeedState} FeedState
- * @typedef {import("./event-feed.js").RoomLimits} RoomLimits
+ * @typedef {import("./connection/event-feed.js").FeedState} FeedState
+ * @typedef {import("./connection/event-feed.js").RoomLimits} RoomLimits
  */
 
 const NAME_KEY = "chat.name";
@@ -200,7 +201,7 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
 /**
  * Whether a message is the reader's, as far as the page can tell: by name. The room knows by
  * session, and refuses an edit or a deletion of a message another session sent.
- * @param {import("./event-feed.js").ChatEvent} message
+ * @param {import("./connection/event-feed.js").ChatEvent} message
  */
 function isOwn(message) {
   return myName !== undefined && message.name === myName;

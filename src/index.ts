@@ -1,4 +1,7 @@
 import { type IRequest, Router } from "itty-router";
+import { failureResponse } from "./common/responses";
+import { FailureError, fail } from "./common/result";
+import { DEFAULT_ROOM, parseRoomName } from "./common/validate";
 import {
   addReaction,
   claimRoom,
@@ -16,15 +19,12 @@ import {
   removeReaction,
   revokeModeratorKey,
   updateRoom,
-} from "./api";
-import { assertReasonableSize } from "./request-limits";
-import { failureResponse } from "./responses";
-import { FailureError, fail } from "./result";
-import { assertSameOrigin } from "./same-origin";
-import { withSecurityHeaders } from "./security-headers";
-import { DEFAULT_ROOM, parseRoomName } from "./validate";
+} from "./worker/api";
+import { assertReasonableSize } from "./worker/request-limits";
+import { assertSameOrigin } from "./worker/same-origin";
+import { withSecurityHeaders } from "./worker/security-headers";
 
-export { ChatRoom } from "./chat-room";
+export { ChatRoom } from "./room/chat-room";
 
 type Handler = (request: Request, env: Env, room: string) => Promise<Response>;
 type Args = [Env, ExecutionContext];

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../src/rate-limit";
+import { RateLimiter } from "../src/common/rate-limit";
 import { freshRoom } from "./support/rooms";
 
 describe("a rate limiter", () => {

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import type { ChatRoom } from "../src/chat-room";
+import type { ChatRoom } from "../src/room/chat-room";
 import type { Participant } from "./support/chat-client";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { expectNothingLost, readThroughFaults } from "./support/read-through-faults";

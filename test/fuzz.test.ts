@@ -1,10 +1,10 @@
 import { env, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readFields } from "../src/request-body";
-import { FailureError } from "../src/result";
-import { encodeMessage } from "../src/sse";
-import { parseDisplayName, parseMessageText } from "../src/validate";
+import { FailureError } from "../src/common/result";
+import { parseDisplayName, parseMessageText } from "../src/common/validate";
+import { encodeMessage } from "../src/streams/sse";
+import { readFields } from "../src/worker/request-body";
 import { freshRoom } from "./support/rooms";
 import { ORIGIN } from "./support/self-client";
 import { EventStreamReader } from "./support/sse-reader";

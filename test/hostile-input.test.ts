@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ChatRoom } from "../src/chat-room";
+import type { ChatRoom } from "../src/room/chat-room";
 import { form, jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";

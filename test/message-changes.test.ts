@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ChangeEvent, ChatEvent } from "../src/chat-event";
+import type { ChangeEvent, ChatEvent } from "../src/log/chat-event";
 import { form } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { RoomView } from "./support/room-view";
@@ -395,7 +395,7 @@ describe("storage", () => {
       sql.exec("CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)");
       sql.exec("INSERT INTO events (id, data) SELECT id, data FROM events_new");
       sql.exec("DROP TABLE events_new");
-      const { EventLog } = await import("../src/event-log");
+      const { EventLog } = await import("../src/log/event-log");
       const log = new EventLog(sql, 100);
       const id = log.append("{}", { event: "edit", target: 1 });
       expect(log.after(id - 1, 1)).toEqual([{ id, event: "edit", data: "{}" }]);

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { ChatRoom } from "../src/chat-room";
+import type { ChatRoom } from "../src/room/chat-room";
 import { form } from "./support/chat-client";
 import { CookieJar, cookieFrom } from "./support/cookies";
 import { heartbeatsUntil } from "./support/heartbeats";

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ChatRoom } from "../src/chat-room";
+import type { ChatRoom } from "../src/room/chat-room";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
 import { call, joinAs, openStream, sayOk } from "./support/self-client";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeComment, encodeMessage, encodeRetry } from "../src/sse";
+import { encodeComment, encodeMessage, encodeRetry } from "../src/streams/sse";
 
 describe("SSE encoder", () => {
   it("frames data alone as one data line and a blank line", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { HistoryPager, StreamOwner } from "../src/subscriber-stream";
-import { Subscribers } from "../src/subscribers";
+import type { HistoryPager, StreamOwner } from "../src/streams/subscriber-stream";
+import { Subscribers } from "../src/streams/subscribers";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

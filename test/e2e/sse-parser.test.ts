@@ -1,7 +1,7 @@
 import { createParser } from "eventsource-parser";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type SseEvent, SseParser } from "../../public/sse-parser.js";
+import { type SseEvent, SseParser } from "../../public/connection/sse-parser.js";
 
 /** Runs the page's parser over `chunks`. */
 function parseWithPage(chunks: string[]): { events: SseEvent[]; retries: number[] } {

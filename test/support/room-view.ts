@@ -1,4 +1,4 @@
-import type { ChangeEvent, ChatEvent, QuotedMessage } from "../../src/chat-event.ts";
+import type { ChangeEvent, ChatEvent, QuotedMessage } from "../../src/log/chat-event.ts";
 import type { SseEvent } from "./sse-events.ts";
 
 /** A message as a reader shows it once every event it was sent is applied. */

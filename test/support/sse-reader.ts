@@ -1,4 +1,4 @@
-import type { ChatEvent } from "../../src/chat-event.ts";
+import type { ChatEvent } from "../../src/log/chat-event.ts";
 import { type SseEvent, SseEventParser } from "./sse-events.ts";
 
 /** A chat (default-type) event as received: its id, and its JSON parsed. */

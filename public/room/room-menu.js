@@ -1,0 +1,80 @@
+// @ts-check
+/**
+ * The room's menu: copying the room's link, making a new room (which the maker owns), copying
+ * the owner's manage link, handing out and taking back moderator links, and, on a phone, the
+ * menu itself, which an action closes.
+ */
+
+import { ChatApi } from "../connection/chat-api.js";
+import { keepRoomKey, linkWithKey } from "./room-key.js";
+
+/**
+ * @param {HTMLElement} menu the menu (a popover on a phone)
+ * @param {string} room
+ * @param {import("./room-key.js").RoomKey} roomKey
+ * @param {(text: string) => void} say
+ */
+export function setUpRoomMenu(menu, room, roomKey, say) {
+  menu.querySelector("#share")?.addEventListener("click", async () => {
+    const link = new URL(`/r/${room}/`, location.href).toString();
+    try {
+      await navigator.clipboard.writeText(link);
+      say(`Link copied: ${link}`);
+    } catch {
+      say(`Share this link: ${link}`);
+    }
+  });
+
+  menu.querySelector("#new-room")?.addEventListener("click", async () => {
+    const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    const name = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join("");
+    // Whoever makes a room owns it: the key is answered once, and kept in this browser.
+    try {
+      const { ownerKey } = await new ChatApi(`/r/${name}`).claim();
+      keepRoomKey(name, ownerKey);
+    } catch (error) {
+      say(`The new room could not be made yours: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    location.assign(`/r/${name}/`);
+  });
+
+  menu.querySelector("#manage-link")?.addEventListener("click", async () => {
+    const link = roomKey.manageLink(room);
+    try {
+      await navigator.clipboard.writeText(link);
+      say("Manage link copied. Whoever opens it manages this room: keep it to yourself.");
+    } catch {
+      say(`Your manage link (keep it to yourself): ${link}`);
+    }
+  });
+
+  menu.querySelector("#moderator-link")?.addEventListener("click", async () => {
+    try {
+      const { moderatorKey } = await new ChatApi(`/r/${room}`, () => roomKey.value).makeModeratorKey();
+      const link = linkWithKey(room, moderatorKey);
+      await navigator.clipboard.writeText(link).then(
+        () => say("Moderator link copied. It replaces any earlier one, which stops working."),
+        () => say(`Moderator link (it replaces any earlier one): ${link}`),
+      );
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  menu.querySelector("#revoke-moderators")?.addEventListener("click", async () => {
+    try {
+      await new ChatApi(`/r/${room}`, () => roomKey.value).revokeModerators();
+      say("Moderator rights taken back: moderator links no longer work.");
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  menu.addEventListener("click", (event) => {
+    const button = event.target instanceof HTMLButtonElement ? event.target : undefined;
+    // A toggle stays in view, so that its new state is seen.
+    if (button && !button.classList.contains("toggle") && menu.matches(":popover-open")) menu.hidePopover();
+  });
+}

@@ -1,0 +1,218 @@
+import { fail, type Result } from "../common/result";
+import type { MessageChanges } from "../conversation/message-changes";
+import type { RoomEvent } from "../log/chat-event";
+import type { Removal, Removals } from "./removals";
+import type { Role, RoomControl, RoomSettings } from "./room-control";
+import type { Credential } from "./room-keys";
+import { SessionRoles } from "./session-roles";
+
+/** What an owner, a moderator or the operator asks a room to do. */
+export type ModerationRequest = { credential: Credential | undefined } & (
+  | { action: "settings"; settings: Partial<RoomSettings> }
+  | { action: "moderator-key"; keyHash: string | undefined }
+  | { action: "delete"; id: number }
+  | { action: "remove"; name: string; minutes: number }
+  | { action: "lift"; name: string }
+);
+
+/** What moderation needs of the room's participants. */
+export interface Participants {
+  /** The session of whoever is in the room under this name. */
+  onlineByName(name: string): { token: string; name: string } | undefined;
+  /** Ends a session and its streams at once, without announcing it as a leave. */
+  end(token: string): void;
+}
+
+/** The id of the event an action was published as; null when it changed nothing. */
+export interface ModerationDone {
+  id: number | null;
+}
+
+/**
+ * What a room's authority can do, and what it imposes on everyone else: a topic, slow mode and
+ * read-only, and deleting any message. Every action is an event in the room's log, and is logged
+ * for the operator as one JSON line with the action and the role, never a key or a text.
+ */
+export class Moderation {
+  readonly #control: RoomControl;
+  readonly #changes: MessageChanges;
+  readonly #publish: (event: RoomEvent, links?: { target?: number }) => number;
+  readonly #removeSettingsEvents: () => void;
+  /** When each participant present last posted, for slow mode. */
+  readonly #lastPostAt = new Map<string, number>();
+  /** The sessions that joined with the room's authority, marked as such in the online list. */
+  readonly #roles: SessionRoles;
+
+  readonly #removals: Removals;
+  readonly #participants: Participants;
+
+  constructor(
+    control: RoomControl,
+    changes: MessageChanges,
+    removals: Removals,
+    participants: Participants,
+    publish: (event: RoomEvent, links?: { target?: number }) => number,
+    removeSettingsEvents: () => void,
+    sql: SqlStorage,
+  ) {
+    this.#control = control;
+    this.#removals = removals;
+    this.#participants = participants;
+    this.#roles = new SessionRoles(sql);
+    this.#changes = changes;
+    this.#publish = publish;
+    this.#removeSettingsEvents = removeSettingsEvents;
+  }
+
+  /** Makes the holder of `keyHash` the owner of a room that has none and where nothing has happened. */
+  claim(keyHash: string, eventsSoFar: number): Result<object> {
+    if (this.#control.hasOwner) return fail(409, "room_owned", "This room has an owner already.");
+    if (eventsSoFar > 0) {
+      return fail(409, "room_in_use", "People have used this room already, so it cannot be claimed; make a new room.");
+    }
+    this.#control.setOwner(keyHash);
+    logAction("claim", "owner");
+    return { ok: true };
+  }
+
+  act(request: ModerationRequest, now: number): Result<ModerationDone> {
+    const role = this.#control.role(request.credential);
+    if (!role) return fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this.");
+    switch (request.action) {
+      case "moderator-key": {
+        if (role === "moderator")
+          return fail(403, "not_the_owner", "Only the room's owner can hand out moderator rights.");
+        this.#control.setModerator(request.keyHash);
+        // Whoever joined with the key before no longer holds the room's authority, and everyone
+        // is told, so that no page marks them as moderators any more.
+        this.#roles.clearModerators();
+        logAction(request.keyHash === undefined ? "moderators_revoked" : "moderator_key_made", role);
+        return { ok: true, id: this.#publish({ kind: "moderators", at: now }) };
+      }
+      case "delete": {
+        const planned = this.#changes.delete({ moderator: true }, request.id, now);
+        if (!planned.ok) return planned;
+        const event = planned.change();
+        logAction("delete_message", role);
+        return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
+      }
+      case "remove": {
+        const session = this.#participants.onlineByName(request.name);
+        if (!session) return fail(404, "no_such_participant", `Nobody called ${request.name} is in the room.`);
+        const until = now + request.minutes * 60_000;
+        this.#removals.remove(session.name, session.token, until);
+        // Told first, so that their own streams that are live carry it before they end (one still
+        // being sent history ends without it; its reconnection is refused, saying why).
+        const id = this.#publish({ kind: "removed", user: session.name, until, at: now });
+        this.#participants.end(session.token);
+        logAction("remove", role);
+        return { ok: true, id };
+      }
+      case "lift": {
+        if (!this.#removals.lift(request.name, now)) {
+          return fail(404, "no_such_removal", `Nobody called ${request.name} is kept out of the room.`);
+        }
+        logAction("lift_removal", role);
+        return { ok: true, id: this.#publish({ kind: "lifted", user: request.name, at: now }) };
+      }
+      case "settings": {
+        const settings = { ...this.#control.settings, ...request.settings };
+        const current = this.#control.settings;
+        const same =
+          settings.topic === current.topic &&
+          settings.slowModeSeconds === current.slowModeSeconds &&
+          settings.readOnly === current.readOnly;
+        if (same) return { ok: true, id: null };
+        this.#control.update(settings);
+        // The new settings are the whole of what the room's settings events said.
+        this.#removeSettingsEvents();
+        logAction("settings", role);
+        return { ok: true, id: this.#publish({ kind: "settings", ...settings, at: now }) };
+      }
+    }
+  }
+
+  /**
+   * Whether a participant may post now, under read-only and slow mode; the room's authority is
+   * exempt from both.
+   */
+  mayPost(token: string, role: Role | undefined, now: number): Result<object> {
+    if (role) return { ok: true };
+    const { readOnly, slowModeSeconds } = this.#control.settings;
+    if (readOnly) return fail(403, "read_only", "This room is read-only for now: only its owner and moderators post.");
+    const last = this.#lastPostAt.get(token);
+    const waitMs = last === undefined ? 0 : last + slowModeSeconds * 1000 - now;
+    if (waitMs > 0) {
+      return fail(
+        429,
+        "slow_mode",
+        `Slow mode is on: one message every ${slowModeSeconds} seconds.`,
+        Math.ceil(waitMs / 1000),
+      );
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Refuses a removed participant (by session or address) until their time is up.
+   * @returns a refusal, or undefined when they may come in
+   */
+  keptOut(token: string | undefined, address: string | undefined, now: number) {
+    const removal = this.#removals.find(token, address, now);
+    return removal === undefined ? undefined : removedFailure(removal, now);
+  }
+
+  /** Notes where a session's requests come from, so that removing it keeps that address out too. */
+  seen(token: string, address: string | undefined): void {
+    this.#removals.seen(token, address);
+  }
+
+  /** Forgets what was kept of a session that has ended (`token`), or of every session that has expired. */
+  forgetSessions(token?: string): void {
+    if (token === undefined) {
+      this.#removals.forgetEndedSessions();
+      this.#roles.forgetEndedSessions();
+    } else {
+      this.#removals.forgetSession(token);
+      this.#roles.set(token, undefined);
+    }
+  }
+
+  /** A session joined presenting `credential`: it is marked with the role that holds, or unmarked. */
+  joined(token: string, credential: Credential | undefined): void {
+    const role = this.#control.role(credential);
+    this.#roles.set(token, role === undefined ? undefined : role === "moderator" ? "moderator" : "owner");
+  }
+
+  /** How a session is marked in the online list. */
+  mark(token: string): "owner" | "moderator" | undefined {
+    return this.#roles.get(token);
+  }
+
+  posted(token: string, now: number): void {
+    this.#lastPostAt.set(token, now);
+  }
+
+  /** Forgets a participant who is no longer present. */
+  forget(token: string): void {
+    this.#lastPostAt.delete(token);
+  }
+
+  role(credential: Credential | undefined): Role | undefined {
+    return this.#control.role(credential);
+  }
+}
+
+function logAction(action: string, role: Role): void {
+  console.log(JSON.stringify({ event: "moderation", action, role }));
+}
+
+function removedFailure(removal: Removal, now: number) {
+  const back = new Date(removal.until).toISOString();
+  return fail(
+    403,
+    "removed",
+    `A moderator removed you from this room; you may come back after ${back}.`,
+    Math.ceil((removal.until - now) / 1000),
+  );
+}

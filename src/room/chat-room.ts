@@ -1,0 +1,257 @@
+import { DurableObject } from "cloudflare:workers";
+import { type RoomConfig, readConfig } from "../common/config";
+import { failureResponse } from "../common/responses";
+import { fail, type Result } from "../common/result";
+import { MessageChanges, type PlannedChange } from "../conversation/message-changes";
+import { Reactions } from "../conversation/reactions";
+import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
+import { type EventLinks, EventLog } from "../log/event-log";
+import { Moderation, type ModerationDone, type ModerationRequest } from "../moderation/moderation";
+import { Removals } from "../moderation/removals";
+import { RoomControl } from "../moderation/room-control";
+import type { Credential } from "../moderation/room-keys";
+import { encodeMessage } from "../streams/sse";
+import { Subscribers } from "../streams/subscribers";
+import { CatchUp } from "./catch-up";
+import { type JoinRequest, Participants } from "./participants";
+import { Presence } from "./presence";
+import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
+import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER } from "./room-stream";
+import { SentKeys } from "./sent-keys";
+import { type Session, SessionStore } from "./session-store";
+import { StreamAdmission } from "./stream-admission";
+
+const encoder = new TextEncoder();
+
+/**
+ * One chat room: its history, its participants, and an SSE stream per subscriber.
+ * Called by the Worker, which has already parsed and validated every argument: over RPC for
+ * commands, through `fetch` for streams (see room-stream.ts).
+ */
+export class ChatRoom extends DurableObject<Env> {
+  readonly #config: RoomConfig;
+  readonly #log: EventLog;
+  readonly #sessions: SessionStore;
+  readonly #sentKeys: SentKeys;
+  readonly #changes: MessageChanges;
+  readonly #control: RoomControl;
+  readonly #moderation: Moderation;
+  readonly #subscribers: Subscribers;
+  readonly #presence: Presence;
+  readonly #participants: Participants;
+  readonly #catchUp: CatchUp;
+  readonly #streams: StreamAdmission;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readConfig(env);
+    this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
+    this.#catchUp = new CatchUp(this.#log, this.#config);
+    this.#sessions = new SessionStore(ctx.storage.sql);
+    this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
+    this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#config);
+    this.#control = new RoomControl(ctx.storage.sql);
+    this.#moderation = new Moderation(
+      this.#control,
+      this.#changes,
+      new Removals(ctx.storage.sql),
+      {
+        onlineByName: (name) => this.#sessions.onlineByName(name),
+        end: (token) => {
+          this.#subscribers.endOwnedBy(token);
+          this.#participants.end(token);
+        },
+      },
+      (event, links) => this.#publish(event, links),
+      () => this.#log.removeRoomEvents("settings"),
+      ctx.storage.sql,
+    );
+    this.#subscribers = new Subscribers(
+      this.#config.maxBacklogBytes,
+      this.#config.maxRoomBacklogBytes,
+      this.#config.heartbeatMs,
+      (afterId) => this.#catchUp.page(afterId),
+      (stream) => this.#streams.closed(stream),
+    );
+    this.#presence = new Presence(
+      this.#config.presenceGraceMs,
+      (token) => this.#subscribers.countOwnedBy(token),
+      (at) => {
+        ctx.storage.setAlarm(at).catch((error: unknown) => {
+          console.error(JSON.stringify({ event: "alarm_not_set", error: String(error) }));
+        });
+      },
+    );
+    this.#streams = new StreamAdmission({
+      config: this.#config,
+      subscribers: this.#subscribers,
+      sessions: this.#sessions,
+      presence: this.#presence,
+      moderation: this.#moderation,
+      greeting: (lastEventId) => this.#catchUp.greeting(lastEventId, this.users(), this.#control.settings),
+      comesBack: (session, now) => this.#publish(this.#participants.joinEvent(session.token, session.name, now)),
+    });
+    this.#participants = new Participants({
+      config: this.#config,
+      sessions: this.#sessions,
+      sentKeys: this.#sentKeys,
+      presence: this.#presence,
+      moderation: this.#moderation,
+      subscribers: this.#subscribers,
+      publish: (event) => this.#publish(event),
+    });
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
+      // No stream survives a restart.
+      this.#sessions.clearStreaming();
+    });
+  }
+
+  /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
+  override async fetch(request: Request): Promise<Response> {
+    const subscribed = this.#streams.open(await fromRoomRequest(request));
+    if (!subscribed.ok) {
+      // The Worker sends this answer on untouched, so the refusal is logged here.
+      console.warn(JSON.stringify({ event: "stream_refused", status: subscribed.status, error: subscribed.code }));
+      return failureResponse(subscribed);
+    }
+    const headers = new Headers();
+    if (subscribed.newPendingToken !== undefined) headers.set(NEW_PENDING_TOKEN_HEADER, subscribed.newPendingToken);
+    return new Response(subscribed.stream, { headers });
+  }
+
+  /** Joins under `name`, or renames the caller's session; announces it to everyone. */
+  join(request: JoinRequest): Result<Joined> {
+    return this.#participants.join(request);
+  }
+
+  /** Ends a session; everyone is told the participant left. */
+  leave(request: { token: string; name?: string }): Result<{ name: string }> {
+    return this.#participants.leave(request);
+  }
+
+  /**
+   * Posts a message as the session's participant and returns the event id it got. A message sent
+   * again under a `key` the session already used is not posted: the answer is the first one's id.
+   */
+  post(request: {
+    token: string;
+    msg: string;
+    name?: string;
+    key?: string;
+    replyTo?: number;
+    credential?: Credential;
+  }): Result<{ id: number; repeated: boolean }> {
+    const authorized = this.#participants.authorize(request.token, request.name);
+    if (!authorized.ok) return authorized;
+    const { session } = authorized;
+    const earlier = request.key === undefined ? undefined : this.#sentKeys.find(session.token, request.key);
+    if (earlier !== undefined) return { ok: true, id: earlier, repeated: true };
+    const quoted = request.replyTo === undefined ? undefined : this.#changes.quote(request.replyTo);
+    if (quoted && !quoted.ok) return quoted;
+    const now = Date.now();
+    const allowed = this.#moderation.mayPost(session.token, this.#moderation.role(request.credential), now);
+    if (!allowed.ok) return allowed;
+    const present = this.#participants.participate(session, now);
+    if (!present.ok) return present;
+    this.#moderation.posted(session.token, now);
+    const message = messageEvent(session.name, request.msg, now, { key: request.key, replyTo: quoted?.quote });
+    const id = this.#publish(message, { author: session.token, replyTo: request.replyTo });
+    if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
+    this.#participants.sent(session.token);
+    return { ok: true, id, repeated: false };
+  }
+
+  /** Replaces the text of one of the participant's own messages, within the edit window. */
+  editMessage(request: { token: string; name?: string; id: number; msg: string }): Result<ChangeMade> {
+    return this.#change(request, (session, now) => this.#changes.edit(session.token, request.id, request.msg, now));
+  }
+
+  /** Deletes one of the participant's own messages, its text gone from storage. */
+  deleteMessage(request: { token: string; name?: string; id: number }): Result<ChangeMade> {
+    return this.#change(request, (session, now) => this.#changes.delete({ author: session.token }, request.id, now));
+  }
+
+  /** Adds (`on`) or takes back the participant's reaction to a message. */
+  react(request: { token: string; name?: string; id: number; emoji: string; on: boolean }): Result<ChangeMade> {
+    return this.#change(request, (session, now) =>
+      this.#changes.react(session, request.id, request.emoji, request.on, now),
+    );
+  }
+
+  /**
+   * Tells everyone the participant is typing. The signal is ephemeral: a named event with no id,
+   * neither stored nor replayed, so it never moves a reader's Last-Event-ID.
+   */
+  typing(request: { token: string; name?: string }): Result<{ name: string }> {
+    const authorized = this.#participants.authorize(request.token, request.name);
+    if (!authorized.ok) return authorized;
+    const { session } = authorized;
+    if (!session.online) return fail(409, "not_in_room", "You are not in the room now; join it again.");
+    const waitMs = this.#participants.typingWait(session.token, Date.now());
+    if (waitMs > 0) {
+      return fail(429, "typing_too_often", "Typing is signalled at most once an interval.", Math.ceil(waitMs / 1000));
+    }
+    const data = JSON.stringify({ user: session.name });
+    this.#subscribers.broadcast(encoder.encode(encodeMessage({ event: "typing", data })));
+    return { ok: true, name: session.name };
+  }
+
+  /** Makes the holder of the key hashed as `keyHash` the owner of a room nothing has happened in yet. */
+  claim(request: { keyHash: string }): Result<object> {
+    return this.#moderation.claim(request.keyHash, this.#log.lastId);
+  }
+
+  /** What the room's owner, a moderator or the operator asks (see moderation.ts). */
+  moderate(request: ModerationRequest): Result<ModerationDone> {
+    return this.#moderation.act(request, Date.now());
+  }
+
+  /** Who is in the room now, by name. */
+  users(): OnlineUser[] {
+    return this.#participants.users();
+  }
+
+  /** Counters for operators and tests. */
+  stats(): RoomStats {
+    return {
+      subscribers: this.#subscribers.size,
+      catchingUp: this.#subscribers.catchingUp,
+      online: this.#sessions.onlineCount,
+      lastEventId: this.#log.lastId,
+      queuedBytes: this.#subscribers.queuedBytes(),
+      limiterKeys: this.#participants.limiterKeys,
+    };
+  }
+
+  /** Announces as left every participant who has had no stream for the grace period. */
+  override async alarm(): Promise<void> {
+    this.#participants.leaveIdle(Date.now());
+  }
+
+  /** Checks a change to a message, then makes it as the participant and publishes it. */
+  #change(
+    request: { token: string; name?: string },
+    plan: (session: Session, now: number) => Result<{ change: PlannedChange }>,
+  ): Result<ChangeMade> {
+    const authorized = this.#participants.authorize(request.token, request.name);
+    if (!authorized.ok) return authorized;
+    const { session } = authorized;
+    const now = Date.now();
+    const planned = plan(session, now);
+    if (!planned.ok) return planned;
+    const present = this.#participants.participate(session, now);
+    if (!present.ok) return present;
+    const event = planned.change();
+    return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
+  }
+
+  /** Stores an event, sends it to every stream, and returns its id. */
+  #publish(event: RoomEvent, links: Omit<EventLinks, "event"> = {}): number {
+    const data = JSON.stringify(event);
+    const name = sseEventName(event);
+    const id = this.#log.append(data, { ...links, event: name });
+    this.#subscribers.broadcast(encoder.encode(encodeMessage({ id, event: name, data })));
+    return id;
+  }
+}

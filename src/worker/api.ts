@@ -1,0 +1,302 @@
+import { readConfig } from "../common/config";
+import { json } from "../common/responses";
+import { FailureError, fail, type Result, unwrap } from "../common/result";
+import {
+  DEFAULT_ROOM,
+  parseDisplayName,
+  parseEventId,
+  parseMessageId,
+  parseMessageKey,
+  parseMessageText,
+  parseReactionEmoji,
+  parseRemovalMinutes,
+  parseSlowMode,
+  parseSwitch,
+  parseTopic,
+} from "../common/validate";
+import { newRoomKey, presentedCredential } from "../moderation/room-keys";
+import type { ChatRoom } from "../room/chat-room";
+import type { ChangeMade } from "../room/room-answers";
+import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
+import { type Fields, readFields, requiredField, stringField } from "./request-body";
+import { clientAddress } from "./request-limits";
+import {
+  clearedPendingCookie,
+  clearedSessionCookie,
+  pendingCookie,
+  presentedPendingToken,
+  presentedToken,
+  sessionCookie,
+} from "./session-token";
+
+/** Longest topic, in characters. */
+const TOPIC_MAX_LENGTH = 200;
+
+function room(env: Env, name: string): DurableObjectStub<ChatRoom> {
+  return env.CHAT_ROOM.getByName(name);
+}
+
+function isHttps(request: Request): boolean {
+  return new URL(request.url).protocol === "https:";
+}
+
+function cookieMaxAge(env: Env): number {
+  return Math.floor(readConfig(env).sessionTtlMs / 1000);
+}
+
+/** The caller's session token; without one, nothing else about the request matters. */
+function requireToken(request: Request, roomName: string): string {
+  const presented = presentedToken(request, roomName);
+  if (!presented) throw new FailureError(fail(401, "not_joined", "Join the room first."));
+  return presented.token;
+}
+
+/** A name the caller claims to act as; an empty one is no claim, as in the original client's forms. */
+function claimedName(value: string | null | undefined): string | undefined {
+  const name = value?.trim();
+  return name ? name : undefined;
+}
+
+/** `GET /stream`: the room's events, resuming after `Last-Event-ID` when the client sends one. */
+export async function openStream(request: Request, env: Env, roomName: string): Promise<Response> {
+  const presented = presentedToken(request, roomName);
+  const pending = presentedPendingToken(request, roomName);
+  const rawId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
+  const response = await room(env, roomName).fetch(
+    toRoomRequest({
+      token: presented?.token,
+      strict: presented !== undefined && presented.source !== "cookie",
+      pendingToken: pending,
+      lastEventId: rawId === null || rawId === "" ? undefined : parseEventId(rawId),
+      client: clientAddress(request),
+    }),
+  );
+  // A refusal is the room's own JSON error, made and logged there.
+  if (!response.ok) return response;
+  const headers = new Headers(STREAM_HEADERS);
+  const newPending = response.headers.get(NEW_PENDING_TOKEN_HEADER);
+  if (newPending !== null) {
+    // Its own cookie, so that it can never overwrite a session cookie set by a join in flight.
+    headers.append("Set-Cookie", pendingCookie(roomName, newPending, isHttps(request), cookieMaxAge(env)));
+  } else if (presented?.source === "cookie" && pending === undefined) {
+    // An active reader's session cookie is renewed, so it outlives the session's idle expiry.
+    headers.append("Set-Cookie", sessionCookie(roomName, presented.token, isHttps(request), cookieMaxAge(env)));
+  }
+  return new Response(response.body, { headers });
+}
+
+/** `POST /users`: join under `name`; the session comes back as a cookie and as a token. */
+export async function join(request: Request, env: Env, roomName: string): Promise<Response> {
+  const config = readConfig(env);
+  const fields = await readFields(request);
+  const name = parseDisplayName(requiredField(fields, "name"), config.nameMaxLength);
+  const joined = unwrap(
+    await room(env, roomName).join({
+      name,
+      token: presentedToken(request, roomName)?.token,
+      pendingToken: presentedPendingToken(request, roomName),
+      client: clientAddress(request),
+      credential: await presentedCredential(request, env.ADMIN_TOKEN),
+    }),
+  );
+  const headers = new Headers();
+  headers.append("Set-Cookie", sessionCookie(roomName, joined.token, isHttps(request), cookieMaxAge(env)));
+  headers.append("Set-Cookie", clearedPendingCookie(roomName, isHttps(request)));
+  const answer = { room: roomName, name: joined.name, token: joined.token };
+  return json(
+    joined.role === undefined ? answer : { ...answer, role: joined.role },
+    joined.created ? 201 : 200,
+    headers,
+  );
+}
+
+/** `DELETE /users`: leave. The original client names itself as `username`, in the query string or the body. */
+export async function leave(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await optionalFields(request);
+  const claimed =
+    new URL(request.url).searchParams.get("username") ?? stringField(fields, "username") ?? stringField(fields, "name");
+  const left = unwrap(await room(env, roomName).leave({ token, name: claimedName(claimed) }));
+  return json({ room: roomName, name: left.name }, 200, {
+    "Set-Cookie": clearedSessionCookie(roomName, isHttps(request)),
+  });
+}
+
+/**
+ * `POST /messages`: post `msg` as the joined participant; `name`, if sent, must be theirs; `key`
+ * makes a send safe to repeat; `replyTo` is the id of the message it answers.
+ */
+export async function postMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await readFields(request);
+  const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
+  const name = claimedName(stringField(fields, "name"));
+  const rawKey = stringField(fields, "key");
+  const key = rawKey === undefined ? undefined : parseMessageKey(rawKey);
+  const rawReplyTo = fields.get("replyTo");
+  const replyTo = rawReplyTo === undefined || rawReplyTo === "" ? undefined : parseMessageId(rawReplyTo);
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key, replyTo, credential }));
+  // A message sent again under its key was not posted again: 200 with the id it already had.
+  return json({ id: posted.id }, posted.repeated ? 200 : 201);
+}
+
+/** `PATCH /messages`: give one of the participant's own messages (`id`) the text `msg`. */
+export async function editMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await readFields(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).editMessage({ token, name, id, msg }));
+}
+
+/**
+ * `DELETE /messages`: delete one of the participant's own messages, or, with the room's key,
+ * anyone's; `id` in the query string or the body.
+ */
+export async function deleteMessage(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  if (credential) {
+    const id = parseMessageId(requiredValue(await fieldsOrQuery(request), "id"));
+    return json({ id: unwrap(await room(env, roomName).moderate({ credential, action: "delete", id })).id });
+  }
+  const token = requireToken(request, roomName);
+  const fields = await fieldsOrQuery(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).deleteMessage({ token, name, id }));
+}
+
+/** `POST /reactions`: react to message `id` with `emoji`. */
+export function addReaction(request: Request, env: Env, roomName: string): Promise<Response> {
+  return react(request, env, roomName, true);
+}
+
+/** `DELETE /reactions`: take back a reaction, `id` and `emoji` in the query string or the body. */
+export function removeReaction(request: Request, env: Env, roomName: string): Promise<Response> {
+  return react(request, env, roomName, false);
+}
+
+async function react(request: Request, env: Env, roomName: string, on: boolean): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await fieldsOrQuery(request);
+  const id = parseMessageId(requiredValue(fields, "id"));
+  const emoji = parseReactionEmoji(requiredField(fields, "emoji"));
+  const name = claimedName(stringField(fields, "name"));
+  return changeMade(await room(env, roomName).react({ token, name, id, emoji, on }));
+}
+
+/** `POST /owner`: claim a room nothing has happened in yet; its owner key is answered once, and only its hash kept. */
+export async function claimRoom(_request: Request, env: Env, roomName: string): Promise<Response> {
+  if (roomName === DEFAULT_ROOM)
+    throw new FailureError(fail(403, "lobby_has_no_owner", "The lobby belongs to nobody."));
+  const { key, hash } = await newRoomKey();
+  unwrap(await room(env, roomName).claim({ keyHash: hash }));
+  return json({ room: roomName, ownerKey: key }, 201, { "Cache-Control": "no-store" });
+}
+
+/** `POST /moderator-key`: the owner makes a moderator key, which takes the rights of the one before. */
+export async function makeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const { key, hash } = await newRoomKey();
+  unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: hash }));
+  return json({ room: roomName, moderatorKey: key }, 201, { "Cache-Control": "no-store" });
+}
+
+/** `DELETE /moderator-key`: the owner takes moderator rights back from whoever holds the key. */
+export async function revokeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: undefined }));
+  return json({ room: roomName, id: done.id });
+}
+
+/** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */
+export async function updateRoom(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const fields = await readFields(request);
+  const topic = stringField(fields, "topic");
+  const slowMode = fields.get("slowModeSeconds");
+  const readOnly = fields.get("readOnly");
+  if (topic === undefined && slowMode === undefined && readOnly === undefined) {
+    throw new FailureError(fail(400, "missing_field", "Send a topic, slowModeSeconds or readOnly to change."));
+  }
+  const settings = {
+    ...(topic === undefined ? {} : { topic: parseTopic(topic, TOPIC_MAX_LENGTH) }),
+    ...(slowMode === undefined ? {} : { slowModeSeconds: parseSlowMode(slowMode) }),
+    ...(readOnly === undefined ? {} : { readOnly: parseSwitch(readOnly, "readOnly") }),
+  };
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "settings", settings }));
+  return json({ id: done.id });
+}
+
+/** `POST /removals`: remove the participant called `name` and keep them out for `minutes`. */
+export async function removeParticipant(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const fields = await readFields(request);
+  const name = parseDisplayName(requiredField(fields, "name"), readConfig(env).nameMaxLength);
+  const minutes = parseRemovalMinutes(requiredValue(fields, "minutes"));
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "remove", name, minutes }));
+  return json({ id: done.id });
+}
+
+/** `DELETE /removals`: let the participant called `name` back before their time is up. */
+export async function liftRemoval(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await requireCredential(request, env);
+  const name = parseDisplayName(requiredField(await fieldsOrQuery(request), "name"), readConfig(env).nameMaxLength);
+  const done = unwrap(await room(env, roomName).moderate({ credential, action: "lift", name }));
+  return json({ id: done.id });
+}
+
+/** The room key or operator token a request must present. */
+async function requireCredential(request: Request, env: Env) {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  if (!credential) {
+    throw new FailureError(fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this."));
+  }
+  return credential;
+}
+
+/** A change's answer: the id of the event it was published as, or null when it changed nothing. */
+function changeMade(result: Result<ChangeMade>): Response {
+  return json({ id: unwrap(result).id }, 200);
+}
+
+/** `POST /typing`: tell everyone the joined participant is typing; `name`, if sent, must be theirs. */
+export async function postTyping(request: Request, env: Env, roomName: string): Promise<Response> {
+  const token = requireToken(request, roomName);
+  const fields = await optionalFields(request);
+  unwrap(await room(env, roomName).typing({ token, name: claimedName(stringField(fields, "name")) }));
+  return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+}
+
+/** `GET /users`: who is online now. */
+export async function listUsers(_request: Request, env: Env, roomName: string): Promise<Response> {
+  return json(await room(env, roomName).users());
+}
+
+/** A field that must be present, of whatever type (an id is a number in JSON, a string in a form). */
+function requiredValue(fields: Fields, name: string): unknown {
+  const value = fields.get(name);
+  if (value === undefined || value === "") {
+    throw new FailureError(fail(400, "missing_field", `The field '${name}' is required.`));
+  }
+  return value;
+}
+
+/** The body's fields, with the query string's for those the body does not carry (a DELETE often has no body). */
+async function fieldsOrQuery(request: Request): Promise<Fields> {
+  const fields = new Map(await optionalFields(request));
+  for (const [key, value] of new URL(request.url).searchParams) if (!fields.has(key)) fields.set(key, value);
+  return fields;
+}
+
+/** A body that may carry a field or two but is not needed: one of another type is ignored. */
+async function optionalFields(request: Request): Promise<Fields> {
+  try {
+    return await readFields(request);
+  } catch (error) {
+    if (error instanceof FailureError && error.failure.status === 415) return new Map();
+    throw error;
+  }
+}
