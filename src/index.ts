@@ -21,6 +21,7 @@ import {
   updateRoom,
 } from "./worker/api";
 import { assertReasonableSize } from "./worker/request-limits";
+import { roomPage } from "./worker/room-page";
 import { assertSameOrigin } from "./worker/same-origin";
 import { withSecurityHeaders } from "./worker/security-headers";
 
@@ -102,7 +103,11 @@ router
       url.pathname = `/r/${room}/`;
       return Response.redirect(url.toString(), 308);
     }
-    return env.ASSETS.fetch(new Request(new URL("/", request.url), { method: request.method }));
+    return roomPage(request, env, room);
+  })
+  .all("/", (request, env) => {
+    if (request.method !== "GET" && request.method !== "HEAD") methodNotAllowed("The lobby's page", "GET, HEAD");
+    return roomPage(request, env, DEFAULT_ROOM);
   })
   // Static files are normally answered before the Worker runs; this covers the paths routed to
   // the Worker first and any set-up that sends everything through it.

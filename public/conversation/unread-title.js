@@ -6,7 +6,8 @@ export class UnreadTitle {
 
   /** @param {string} room */
   constructor(room) {
-    this.room = room;
+    // The Worker serves the page under its room's title ("games · Chat"); counts go in front of it.
+    this.title = document.title || `${room} · Chat`;
     this.#render();
   }
 
@@ -27,6 +28,6 @@ export class UnreadTitle {
   #render() {
     // "(3 · @1) room · Chat": three unread messages, one of which mentions the reader.
     const mentions = this.#mentions > 0 ? ` · @${this.#mentions}` : "";
-    document.title = `${this.#unread > 0 ? `(${this.#unread}${mentions}) ` : ""}${this.room} · Chat`;
+    document.title = `${this.#unread > 0 ? `(${this.#unread}${mentions}) ` : ""}${this.title}`;
   }
 }
