@@ -1,10 +1,10 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { form, jsonBody } from "./support/chat-client";
 import { cookieFrom } from "./support/cookies";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
+import { act, call, joinAs, openStream, say, sayOk } from "./support/self-client";
 
 function postAs(
   room: string,
@@ -20,6 +20,10 @@ function postAs(
   });
 }
 
+async function lastEventId(room: string): Promise<number> {
+  return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
+}
+
 describe("identity", () => {
   it("refuses a post from someone who has not joined", async () => {
     const response = await postAs(freshRoom(), { fields: { msg: "hi", name: "alice" } });
@@ -32,6 +36,40 @@ describe("identity", () => {
     const mallory = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "mallory" }) });
     const response = await postAs(room, { cookie: cookieFrom(mallory), fields: { msg: "it's me", name: "alice" } });
     await expectError(response, 403, "wrong_name");
+  });
+
+  it("refuses a post whose username is not the one joined with, as a leave's, and posts nothing", async () => {
+    const room = freshRoom();
+    const joined = await call(`${roomPath(room)}/users`, { method: "POST", ...form({ name: "alice" }) });
+    const before = await lastEventId(room);
+    const cookie = cookieFrom(joined);
+    await expectError(await postAs(room, { cookie, fields: { msg: "as bob", username: "bob" } }), 403, "wrong_name");
+    // Both names are checked: one of them being the session's is not enough.
+    const both = { msg: "as bob", name: "alice", username: "bob" };
+    await expectError(await postAs(room, { cookie, fields: both }), 403, "wrong_name");
+    expect(await lastEventId(room)).toBe(before);
+    expect((await postAs(room, { cookie, fields: { msg: "as me", username: "Alice" } })).status).toBe(201);
+  });
+
+  it("refuses typing, edits, deletions and reactions under another username, changing nothing", async () => {
+    const room = freshRoom();
+    const alice = await joinAs(room, "alice");
+    const id = await sayOk(alice, "mine");
+    const before = await lastEventId(room);
+    const acts: [string, string, Record<string, unknown>][] = [
+      ["POST", "/typing", {}],
+      ["PATCH", "/messages", { id, msg: "edited" }],
+      ["DELETE", "/messages", { id }],
+      ["POST", "/reactions", { id, emoji: "👍" }],
+      ["DELETE", "/reactions", { id, emoji: "👍" }],
+    ];
+    for (const [method, endpoint, fields] of acts) {
+      await expectError(await act(alice, method, endpoint, { ...fields, username: "bob" }), 403, "wrong_name");
+    }
+    // A DELETE may carry its fields in the query string, the name included.
+    await expectError(await act(alice, "DELETE", `/messages?id=${id}&username=bob`), 403, "wrong_name");
+    expect(await lastEventId(room)).toBe(before);
+    expect((await act(alice, "PATCH", "/messages", { id, msg: "edited", username: "alice" })).status).toBe(200);
   });
 
   it("refuses a leave under a name other than the one joined with", async () => {

@@ -140,9 +140,13 @@ describe("bodies", () => {
     await expectError(response, 400, "invalid_encoding");
   });
 
-  it("refuses a content type it does not read", async () => {
+  it("refuses a content type it does not read, naming the three it does", async () => {
     const response = await post(freshRoom(), "/users", { headers: { "Content-Type": "text/plain" }, body: "alice" });
+    const { message } = (await response.clone().json()) as { message: string };
     await expectError(response, 415, "unsupported_media_type");
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"]) {
+      expect(message).toContain(type);
+    }
   });
 
   it("refuses a multipart body that cannot be parsed", async () => {

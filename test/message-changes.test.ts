@@ -1,6 +1,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MessageChanges } from "../src/conversation/message-changes";
+import { Reactions } from "../src/conversation/reactions";
 import type { ChangeEvent, ChatEvent } from "../src/log/chat-event";
+import { EventLog } from "../src/log/event-log";
 import { form } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { RoomView } from "./support/room-view";
@@ -96,6 +99,31 @@ describe("editing", () => {
     expect((await viewOf(room)).messages.get(id)).toEqual({ user: "Mina", msg: "mine" });
   });
 
+  it("says how long the edit window is: in seconds under a minute or between whole minutes, one or many", async () => {
+    const room = freshRoom("edit-window-words");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "mine");
+    await runInDurableObject(env.CHAT_ROOM.getByName(room), (_room, state) => {
+      // The room's own parts over its storage, with windows wrangler.toml could set.
+      const refusal = (windowSeconds: number) => {
+        const limits = { editWindowMs: windowSeconds * 1000, reactionsPerMessage: REACTIONS_PER_MESSAGE };
+        const changes = new MessageChanges(
+          new EventLog(state.storage.sql, 100),
+          new Reactions(state.storage.sql),
+          limits,
+        );
+        const refused = changes.edit(mina.token, id, "much later", Date.now() + 3_600_000);
+        return refused.ok ? undefined : refused.message;
+      };
+      expect(refusal(30)).toBe("A message can be edited for 30 seconds after it is sent.");
+      expect(refusal(1)).toBe("A message can be edited for 1 second after it is sent.");
+      expect(refusal(0.7)).toBe("A message can be edited for 0.7 seconds after it is sent.");
+      expect(refusal(90)).toBe("A message can be edited for 90 seconds after it is sent.");
+      expect(refusal(60)).toBe("A message can be edited for 1 minute after it is sent.");
+      expect(refusal(900)).toBe("A message can be edited for 15 minutes after it is sent.");
+    });
+  });
+
   it("takes a form body, as the original client's forms send", async () => {
     const room = freshRoom("edit-form");
     const mina = await joinAs(room, "Mina");
@@ -160,6 +188,32 @@ describe("deleting", () => {
     await expectError(await act(leo, "POST", "/reactions", { id, emoji: "👍" }), 410, "message_deleted");
     await expectError(await act(leo, "POST", "/messages", { msg: "re", replyTo: id }), 410, "message_deleted");
     expect(await lastEventId(room)).toBe(after);
+  });
+
+  it("carries the message's time, so that a reader there and one who comes later show it under the same day", async () => {
+    const room = freshRoom("delete-time");
+    const mina = await joinAs(room, "Mina");
+    const id = await sayOk(mina, "soon gone");
+    const live = await openStream(room, { lastEventId: id - 1 });
+    const [sent] = await live.reader.chatUntil((data) => data.msg === "soon gone");
+    const sentAt = sent?.data.at;
+    expect(sentAt).toBeTypeOf("number");
+    // Deleted a day later, when the day line before it would no longer be today's.
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 24 * 60 * 60 * 1000);
+    const deletion = await changed(await act(mina, "DELETE", `/messages?id=${id}`));
+    const seen = (await live.reader.until((event) => event.event === "delete")).at(-1);
+    await live.reader.cancel();
+    const expected = { kind: "delete", target: id, user: "Mina", at: Date.now(), sentAt };
+    expect(JSON.parse(seen?.data ?? "")).toEqual(expected);
+
+    // Where the message was, a new reader is sent the same deletion.
+    const { events } = await newReaderEvents(room);
+    expect(
+      events.filter((event) => event.event === "delete").map((event) => [Number(event.id), JSON.parse(event.data)]),
+    ).toEqual([
+      [id, expected],
+      [deletion, expected],
+    ]);
   });
 
   it("refuses a message older than the room's history with 410", async () => {

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Participant } from "./support/chat-client";
 import { jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
+import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
+import { nth } from "./support/round-robin";
 import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
@@ -32,6 +34,23 @@ async function lastEventId(room: string): Promise<number> {
   return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
 }
 
+/** Joins presenting the room's key (or the operator's token), as a manage link's page does; by token. */
+async function joinWithKey(room: string, name: string, key: string): Promise<Participant> {
+  const response = await call(`${roomPath(room)}/users`, {
+    method: "POST",
+    ...jsonBody({ name }),
+    headers: { ...jsonBody({}).headers, "Chat-Room-Key": key },
+  });
+  expect(response.status).toBe(201);
+  return { name, token: ((await response.json()) as { token: string }).token, room };
+}
+
+/** Makes a moderator key, which takes the rights of the one before. */
+async function moderatorKeyOf(room: string, ownerKey: string): Promise<string> {
+  return ((await (await withKey(room, ownerKey, "POST", "/moderator-key")).json()) as { moderatorKey: string })
+    .moderatorKey;
+}
+
 /** Posts as a participant who also presents the room's key, as an owner's page does. */
 function postAsOwner(participant: Participant, key: string, msg: string) {
   return call(`${roomPath(participant.room)}/messages`, {
@@ -48,8 +67,11 @@ describe("owning a room", () => {
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => logged.push(args.join(" ")));
     }
     const room = freshRoom("own");
-    const key = await claim(room);
-    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const claimed = await call(`${roomPath(room)}/owner`, { method: "POST" });
+    expect(claimed.status).toBe(201);
+    const answer = (await claimed.json()) as { room: string; ownerKey: string };
+    expect(answer).toEqual({ room, ownerKey: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    const key = answer.ownerKey;
     await expectError(await call(`${roomPath(room)}/owner`, { method: "POST" }), 409, "room_owned");
     expect((await withKey(room, key, "PATCH", "/room", { topic: "Launch day" })).status).toBe(200);
     expect(logged.some((line) => line.includes(key))).toBe(false);
@@ -113,7 +135,9 @@ describe("moderator keys", () => {
     const owner = await claim(room);
     const made = await withKey(room, owner, "POST", "/moderator-key");
     expect(made.status).toBe(201);
-    const { moderatorKey } = (await made.json()) as { moderatorKey: string };
+    const madeAnswer = (await made.json()) as { room: string; moderatorKey: string };
+    expect(madeAnswer).toEqual({ room, moderatorKey: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    const { moderatorKey } = madeAnswer;
     expect((await withKey(room, moderatorKey, "PATCH", "/room", { topic: "By a moderator" })).status).toBe(200);
     await expectError(await withKey(room, moderatorKey, "POST", "/moderator-key"), 403, "not_the_owner");
     const helper = await call(`${roomPath(room)}/users`, {
@@ -125,7 +149,9 @@ describe("moderator keys", () => {
     const live = await openStream(room);
     const revoked = await withKey(room, owner, "DELETE", "/moderator-key");
     expect(revoked.status).toBe(200);
-    const { id } = (await revoked.json()) as { id: number };
+    const revokedAnswer = (await revoked.json()) as { room: string; id: number };
+    expect(revokedAnswer).toEqual({ room, id: expect.any(Number) });
+    const { id } = revokedAnswer;
     // Taking rights back is an event like every action, so that pages drop the marks at once.
     const told = (await live.reader.until((event) => event.event === "moderators" && event.id === String(id))).at(-1);
     await live.reader.cancel();
@@ -133,6 +159,81 @@ describe("moderator keys", () => {
     await expectError(await withKey(room, moderatorKey, "PATCH", "/room", { topic: "x" }), 403, "not_a_moderator");
     // Nor is whoever joined with it marked as a moderator any more.
     expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Helper" }]);
+  });
+});
+
+describe("taking back moderator rights", () => {
+  it("when no moderator key is out changes nothing: the id is null and no event is recorded", async () => {
+    const room = freshRoom("revoke-none");
+    const owner = await claim(room);
+    const nothingOut = await withKey(room, owner, "DELETE", "/moderator-key");
+    expect(nothingOut.status).toBe(200);
+    expect(await nothingOut.json()).toEqual({ room, id: null });
+    expect(await lastEventId(room)).toBe(0);
+
+    await moderatorKeyOf(room, owner);
+    const revoked = (await (await withKey(room, owner, "DELETE", "/moderator-key")).json()) as { id: number };
+    expect(revoked.id).toBe(await lastEventId(room));
+    // Again, with the rights already taken back.
+    expect(await (await withKey(room, owner, "DELETE", "/moderator-key")).json()).toEqual({ room, id: null });
+    expect(await lastEventId(room)).toBe(revoked.id);
+  });
+});
+
+describe("a session that joined with a key", () => {
+  it("posts in a read-only room by its session alone, until the moderator key it joined with is replaced or taken back", async () => {
+    const room = freshRoom("marked-authority");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    const helper = await joinWithKey(room, "Helper", await moderatorKeyOf(room, owner));
+    const mina = await joinAs(room, "Mina");
+    await withKey(room, owner, "PATCH", "/room", { readOnly: true });
+
+    expect((await act(host, "POST", "/messages", { msg: "From the owner" })).status).toBe(201);
+    expect((await act(helper, "POST", "/messages", { msg: "From a moderator" })).status).toBe(201);
+    await expectError(await act(mina, "POST", "/messages", { msg: "hello?" }), 403, "read_only");
+
+    // Taken back: the moderator's session holds no authority any more; the owner's still does.
+    expect((await withKey(room, owner, "DELETE", "/moderator-key")).status).toBe(200);
+    const before = await lastEventId(room);
+    await expectError(await act(helper, "POST", "/messages", { msg: "still me" }), 403, "read_only");
+    expect(await lastEventId(room)).toBe(before);
+    expect((await act(host, "POST", "/messages", { msg: "Still the owner" })).status).toBe(201);
+
+    // Replaced: whoever joined with the old key loses it, whoever joins with the new one has it.
+    const second = await joinWithKey(room, "Second", await moderatorKeyOf(room, owner));
+    expect((await act(second, "POST", "/messages", { msg: "New moderator" })).status).toBe(201);
+    await moderatorKeyOf(room, owner);
+    await expectError(await act(second, "POST", "/messages", { msg: "and now?" }), 403, "read_only");
+  });
+
+  it("is exempt from slow mode, as the key it joined with is, and so is the operator's", async () => {
+    const room = freshRoom("marked-slow");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    const operator = await joinWithKey(room, "Operator", ADMIN_TOKEN);
+    const mina = await joinAs(room, "Mina");
+    await withKey(room, owner, "PATCH", "/room", { slowModeSeconds: 30 });
+    for (const msg of ["one", "two"]) {
+      expect((await act(host, "POST", "/messages", { msg })).status).toBe(201);
+      expect((await act(operator, "POST", "/messages", { msg })).status).toBe(201);
+    }
+    await sayOk(mina, "first");
+    await expectError(await act(mina, "POST", "/messages", { msg: "second" }), 429, "slow_mode");
+  });
+
+  it("loses its authority by joining again without the key", async () => {
+    const room = freshRoom("marked-rejoin");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    await withKey(room, owner, "PATCH", "/room", { readOnly: true });
+    const rejoined = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      ...jsonBody({ name: "Host" }),
+      headers: { ...jsonBody({}).headers, Authorization: `Bearer ${host.token}` },
+    });
+    expect(rejoined.status).toBe(200);
+    await expectError(await act(host, "POST", "/messages", { msg: "hm" }), 403, "read_only");
   });
 });
 
@@ -261,27 +362,30 @@ describe("removing a participant", () => {
     const mina = await joinAs(room, "Mina");
     const live = await openStream(room);
     const theirs = await openStream(room, { token });
-    // Caught up, and so live: a stream still being sent history ends without the removal, and
-    // its page learns of it from the 403 its reconnection gets.
     await theirs.reader.chatUntil((data) => data.user === "Mina");
 
     const removal = await withKey(room, key, "POST", "/removals", { name: "Troll", minutes: 10 });
     expect(removal.status).toBe(200);
     const { id } = (await removal.json()) as { id: number };
     const removed = (await live.reader.until((event) => event.event === "removed")).at(-1);
-    await live.reader.cancel();
     expect(removed?.id).toBe(String(id));
     expect(JSON.parse(removed?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
-    // Their own stream is told, then ends.
+    // Then everyone is told they left, in the original chat's words (all its clients read), as
+    // a stored event of its own.
+    const left = await live.reader.next();
+    await live.reader.cancel();
+    expect(left).toMatchObject({ event: "message", id: String(id + 1) });
+    expect(JSON.parse(left.data)).toMatchObject({ name: "", msg: "left user : Troll", kind: "leave", user: "Troll" });
+    // Their own stream is told, then ends: the removal is the last it carries.
     expect((await theirs.reader.until((event) => event.event === "removed")).at(-1)?.id).toBe(String(id));
     expect(await theirs.reader.endsWithin(2000)).toBe(true);
+    await expect(theirs.reader.next(100)).rejects.toThrow(/ended/);
     expect(await (await call(`${roomPath(room)}/users`)).json()).toEqual([{ name: "Mina" }]);
-    // A reader that was away is sent the removal when it resumes, with the same id.
+    // A reader that was away is sent the removal and the leave when it resumes, with the same ids.
     const resumed = await openStream(room, { lastEventId: id - 1 });
-    const replayed = (await resumed.reader.until((event) => event.event === "removed")).at(-1);
+    const replayed = await resumed.reader.until((event) => event.id === String(id + 1));
     await resumed.reader.cancel();
-    expect(replayed?.id).toBe(String(id));
-    expect(replayed?.data).toBe(removed?.data);
+    expect(replayed.slice(-2)).toEqual([removed, left]);
 
     // Their session, a new name from the same /64, and a stream from it: all refused, with when.
     const post = await act(troll, "POST", "/messages", { msg: "back!" });
@@ -297,6 +401,65 @@ describe("removing a participant", () => {
 
     vi.spyOn(Date, "now").mockReturnValue(Date.now() + 11 * 60_000);
     expect((await joinFrom(room, "Troll", "2001:db8:1:2::5")).status).toBe(201);
+  });
+
+  it("ends their stream still being sent history with the rest of it before the removal, then the removal, once", async () => {
+    const room = freshRoom("remove-catching-up");
+    const key = await claim(room);
+    const stub = env.CHAT_ROOM.getByName(room);
+    const troll = await joinAs(room, "Troll");
+    const writers: Participant[] = [];
+    for (let i = 0; i < 10; i++) writers.push(await joinAs(room, `w${i}`));
+    // A history several times the backlog bound, all of it retained with the removal and the
+    // leave it brings: a reader from the start is sent it a page at a time, as it takes them.
+    const text = "가".repeat(990);
+    for (let i = 0; i < 80; i++) await sayOk(nth(writers, i), `${i} ${text}`);
+    const stored = await lastEventId(room);
+    const theirs = await openStream(room, { token: troll.token, lastEventId: 0 });
+    const first = await theirs.reader.nextChat();
+    // It reads nothing more for now, so the rest of its history waits.
+    expect(await stub.stats()).toMatchObject({ subscribers: 1, catchingUp: 1 });
+
+    const { id } = (await (await withKey(room, key, "POST", "/removals", { name: "Troll", minutes: 10 })).json()) as {
+      id: number;
+    };
+    expect(id).toBe(stored + 1);
+    const rest = await theirs.reader.until((event) => event.event === "removed", 10_000);
+    expect(await theirs.reader.endsWithin(2000)).toBe(true);
+    await expect(theirs.reader.next(100)).rejects.toThrow(/ended/);
+    // Every stored id once and in order, then the removal with its id, so that a page resuming
+    // from there misses nothing; nothing published after it, the leave included.
+    const ids = [first.id, ...rest.flatMap((event) => (event.id === undefined ? [] : [Number(event.id)]))];
+    expect(ids).toEqual([...Array.from({ length: stored }, (_, i) => i + 1), id]);
+    expect(rest.filter((event) => event.event === "removed")).toHaveLength(1);
+    expect(rest.at(-1)).toMatchObject({ event: "removed", id: String(id) });
+    expect(JSON.parse(rest.at(-1)?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
+  }, 20_000);
+
+  it("ends their live stream that has fallen behind with what was held back for it, then the removal", async () => {
+    const room = freshRoom("remove-behind");
+    const key = await claim(room);
+    const stub = env.CHAT_ROOM.getByName(room);
+    const troll = await joinAs(room, "Troll");
+    const writers = [await joinAs(room, "Mina"), await joinAs(room, "Leo")];
+    const theirs = await openStream(room, { token: troll.token });
+    await heartbeatsUntil(theirs.reader, async () => (await stub.stats()).catchingUp === 0, "never went live");
+    // It stops reading while messages keep coming: what it has not taken is held for it.
+    const text = "가".repeat(990);
+    const sent: number[] = [];
+    for (let i = 0; i < 16; i++) sent.push(await sayOk(nth(writers, i), `${i} ${text}`));
+    // More than one message waits for it: beyond what is queued in its stream, some is held back.
+    expect((await stub.stats()).queuedBytes).toBeGreaterThan(new TextEncoder().encode(text).byteLength);
+
+    const { id } = (await (await withKey(room, key, "POST", "/removals", { name: "Troll", minutes: 10 })).json()) as {
+      id: number;
+    };
+    const events = await theirs.reader.until((event) => event.event === "removed", 5000);
+    expect(await theirs.reader.endsWithin(2000)).toBe(true);
+    await expect(theirs.reader.next(100)).rejects.toThrow(/ended/);
+    const ids = events.flatMap((event) => (event.id === undefined ? [] : [Number(event.id)]));
+    expect(ids.slice(-sent.length - 1)).toEqual([...sent, id]);
+    expect(events.filter((event) => event.event === "removed")).toHaveLength(1);
   });
 
   it("can be lifted early, and is refused for nobody, a bad duration, or without the key", async () => {

@@ -87,6 +87,31 @@ describe("typing", () => {
     await reader.cancel();
   });
 
+  it("takes a signal right after the participant's message, though two used up the burst, and sends it to the others", async () => {
+    const room = freshRoom();
+    const alice = await joinAs(room, "alice");
+    const bob = await joinAs(room, "bob");
+    const { reader } = await openStream(room, { token: bob.token });
+    await untilLive(reader, room);
+    expect((await typing(alice)).status).toBe(204);
+    expect((await typing(alice)).status).toBe(204);
+    expect((await typing(alice)).status).toBe(429);
+
+    // Every page clears alice's typing line when her message arrives: the next message's typing
+    // is news at once.
+    await sayOk(alice, "sent");
+    expect((await typing(alice)).status).toBe(204);
+    await sayOk(bob, "seen");
+    await reader.chatUntil((data) => data.msg === "seen");
+    const frames = reader.raw.split("\n\n");
+    const sent = frames.findIndex((frame) => frame.includes('"msg":"sent"'));
+    expect(sent).toBeGreaterThan(-1);
+    expect(typingFrames(frames.slice(sent).join("\n\n")).map((frame) => frame.split("\n").at(-1))).toEqual([
+      'data: {"user":"alice"}',
+    ]);
+    await reader.cancel();
+  });
+
   it("is refused without a session, after leaving, and under another's name", async () => {
     const room = freshRoom();
     const alice = await joinAs(room, "alice");

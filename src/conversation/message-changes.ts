@@ -36,8 +36,8 @@ export class MessageChanges {
     if (!found.ok) return found;
     const { message } = found;
     if (now - message.at > this.#limits.editWindowMs) {
-      const minutes = Math.round(this.#limits.editWindowMs / 60_000);
-      return fail(403, "edit_window_closed", `A message can be edited for ${minutes} minutes after it is sent.`);
+      const window = timeSpan(this.#limits.editWindowMs);
+      return fail(403, "edit_window_closed", `A message can be edited for ${window} after it is sent.`);
     }
     return {
       ok: true,
@@ -65,9 +65,10 @@ export class MessageChanges {
       ok: true,
       change: () => {
         if (!this.#log.get(id)) return undefined;
-        const event: ChangeEvent = moderated
-          ? { kind: "delete", target: id, user: message.user, at: now, moderated: true }
-          : { kind: "delete", target: id, user: message.user, at: now };
+        // It carries when the message was sent: where the message was, a reader later is sent
+        // only this, and shows it at that time, under that day, as a reader who saw it does.
+        const deletion = { kind: "delete", target: id, user: message.user, at: now, sentAt: message.at } as const;
+        const event: ChangeEvent = moderated ? { ...deletion, moderated: true } : deletion;
         // Where the message was, a reader later is sent its deletion; its edits and reactions,
         // which the deletion undoes, go.
         this.#log.rewrite(id, JSON.stringify(event), "delete");
@@ -151,4 +152,12 @@ export class MessageChanges {
       this.#log.rewrite(reply.id, JSON.stringify({ ...message, replyTo: quote(message.replyTo) }));
     }
   }
+}
+
+/** A span of time as a sentence says it: in minutes when it is a whole number of them, else in seconds. */
+function timeSpan(ms: number): string {
+  // To the millisecond: a setting such as 0.7 s comes out of its multiplication as 700.0000000000001 ms.
+  const seconds = Math.round(ms) / 1000;
+  const [count, unit] = seconds >= 60 && seconds % 60 === 0 ? [seconds / 60, "minute"] : [seconds, "second"];
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }

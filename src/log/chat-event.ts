@@ -48,7 +48,15 @@ export interface ChatEvent {
  */
 export type ChangeEvent =
   | { kind: "edit"; target: number; user: string; msg: string; at: number }
-  | { kind: "delete"; target: number; user: string; at: number; moderated?: true }
+  | {
+      kind: "delete";
+      target: number;
+      user: string;
+      at: number;
+      /** When the deleted message was sent: its line is shown at that time, under that day. */
+      sentAt: number;
+      moderated?: true;
+    }
   | { kind: "reaction"; target: number; user: string; emoji: string; users: string[]; at: number };
 
 /** What the room's owner or a moderator set for everyone: the whole of it, each time. */

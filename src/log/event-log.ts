@@ -150,12 +150,13 @@ export class EventLog {
     return this.#sql.exec<{ id: number | null }>("SELECT MIN(id) AS id FROM events").one().id ?? undefined;
   }
 
-  /** Up to `limit` stored events with an id greater than `afterId`, oldest first. */
-  after(afterId: number, limit: number): StoredEvent[] {
+  /** Up to `limit` stored events with an id greater than `afterId` (and less than `beforeId`), oldest first. */
+  after(afterId: number, limit: number, beforeId = this.#lastId + 1): StoredEvent[] {
     return this.#sql
       .exec<{ id: number; event: string | null; data: string }>(
-        "SELECT id, event, data FROM events WHERE id > ? ORDER BY id LIMIT ?",
+        "SELECT id, event, data FROM events WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
         afterId,
+        beforeId,
         limit,
       )
       .toArray()

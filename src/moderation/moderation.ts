@@ -1,6 +1,6 @@
 import { fail, type Result } from "../common/result";
 import type { MessageChanges } from "../conversation/message-changes";
-import type { RoomEvent } from "../log/chat-event";
+import type { RemovalEvent, RoomEvent } from "../log/chat-event";
 import type { Removal, Removals } from "./removals";
 import type { Role, RoomControl, RoomSettings } from "./room-control";
 import type { Credential } from "./room-keys";
@@ -19,8 +19,12 @@ export type ModerationRequest = { credential: Credential | undefined } & (
 export interface Participants {
   /** The session of whoever is in the room under this name. */
   onlineByName(name: string): { token: string; name: string } | undefined;
-  /** Ends a session and its streams at once, without announcing it as a leave. */
-  end(token: string): void;
+  /**
+   * Publishes a participant's removal and ends their session: every stream of it ends with the
+   * removal as its last event, and then, if they were online, everyone is told they left.
+   * @returns the removal's id
+   */
+  remove(token: string, removal: Extract<RemovalEvent, { kind: "removed" }>): number;
 }
 
 /** The id of the event an action was published as; null when it changed nothing. */
@@ -40,7 +44,7 @@ export class Moderation {
   readonly #removeSettingsEvents: () => void;
   /** When each participant present last posted, for slow mode. */
   readonly #lastPostAt = new Map<string, number>();
-  /** The sessions that joined with the room's authority, marked as such in the online list. */
+  /** The sessions that joined with the room's authority: marked as such in the online list, and exempt when they post. */
   readonly #roles: SessionRoles;
 
   readonly #removals: Removals;
@@ -82,6 +86,8 @@ export class Moderation {
       case "moderator-key": {
         if (role === "moderator")
           return fail(403, "not_the_owner", "Only the room's owner can hand out moderator rights.");
+        // Taking back rights nobody holds changes nothing, as settings that are already so do not.
+        if (request.keyHash === undefined && !this.#control.hasModerator) return { ok: true, id: null };
         this.#control.setModerator(request.keyHash);
         // Whoever joined with the key before no longer holds the room's authority, and everyone
         // is told, so that no page marks them as moderators any more.
@@ -101,10 +107,7 @@ export class Moderation {
         if (!session) return fail(404, "no_such_participant", `Nobody called ${request.name} is in the room.`);
         const until = now + request.minutes * 60_000;
         this.#removals.remove(session.name, session.token, until);
-        // Told first, so that their own streams that are live carry it before they end (one still
-        // being sent history ends without it; its reconnection is refused, saying why).
-        const id = this.#publish({ kind: "removed", user: session.name, until, at: now });
-        this.#participants.end(session.token);
+        const id = this.#participants.remove(session.token, { kind: "removed", user: session.name, until, at: now });
         logAction("remove", role);
         return { ok: true, id };
       }
@@ -133,11 +136,12 @@ export class Moderation {
   }
 
   /**
-   * Whether a participant may post now, under read-only and slow mode; the room's authority is
-   * exempt from both.
+   * Whether a participant may post now, under read-only and slow mode. The room's authority is
+   * exempt from both: whoever presents a key that holds, and a session that joined with one, for
+   * as long as its mark stands (a new moderator key, or taking the rights back, clears it).
    */
-  mayPost(token: string, role: Role | undefined, now: number): Result<object> {
-    if (role) return { ok: true };
+  mayPost(token: string, credential: Credential | undefined, now: number): Result<object> {
+    if (this.#control.role(credential) ?? this.#roles.get(token)) return { ok: true };
     const { readOnly, slowModeSeconds } = this.#control.settings;
     if (readOnly) return fail(403, "read_only", "This room is read-only for now: only its owner and moderators post.");
     const last = this.#lastPostAt.get(token);
@@ -196,10 +200,6 @@ export class Moderation {
   /** Forgets a participant who is no longer present. */
   forget(token: string): void {
     this.#lastPostAt.delete(token);
-  }
-
-  role(credential: Credential | undefined): Role | undefined {
-    return this.#control.role(credential);
   }
 }
 

@@ -52,6 +52,11 @@ export class RoomControl {
     return this.#ownerHash !== undefined;
   }
 
+  /** Whether a moderator key is out. */
+  get hasModerator(): boolean {
+    return this.#moderatorHash !== undefined;
+  }
+
   get settings(): Readonly<RoomSettings> {
     return this.#settings;
   }

@@ -59,26 +59,27 @@ export class CatchUp {
   }
 
   /**
-   * The next page of a replay: at least one event, and no more than a quarter of the backlog
-   * bound beyond it. If retention deleted events while the reader was catching up, the page
-   * starts with a `gap` notice.
+   * The next page of a replay, of events before `beforeId` if given: at least one event, and no
+   * more than a quarter of the backlog bound beyond it. If retention deleted events while the
+   * reader was catching up, the page starts with a `gap` notice, and is only that when no event
+   * the reader has yet to get before `beforeId` is left.
    */
-  page(afterId: number): { frames: Uint8Array; lastId: number } | undefined {
+  page(afterId: number, beforeId?: number): { frames: Uint8Array; lastId: number } | undefined {
     const budget = this.#config.maxBacklogBytes / 4;
     const frames: Uint8Array[] = [];
     let bytes = 0;
     let lastId: number | undefined;
-    const events = this.#log.after(afterId, REPLAY_PAGE_EVENTS);
-    const first = events[0];
     // Ids missing above the retention frontier are changes a later one carries: no gap.
-    if (first && afterId < this.#log.droppedThrough) {
+    if (afterId < this.#log.droppedThrough) {
       const gap = encoder.encode(gapFrame(afterId, this.#log.droppedThrough + 1, this.#log.lastId));
       frames.push(gap);
       bytes += gap.byteLength;
+      // Every id up to the frontier is gone, so the reader's position moves past it.
+      lastId = this.#log.droppedThrough;
     }
-    for (const event of events) {
+    for (const [i, event] of this.#log.after(afterId, REPLAY_PAGE_EVENTS, beforeId).entries()) {
       const frame = encoder.encode(encodeMessage(event));
-      if (lastId !== undefined && bytes + frame.byteLength > budget) break;
+      if (i > 0 && bytes + frame.byteLength > budget) break;
       frames.push(frame);
       bytes += frame.byteLength;
       lastId = event.id;

@@ -8,9 +8,10 @@ import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
 import { Moderation, type ModerationDone, type ModerationRequest } from "../moderation/moderation";
 import { Removals } from "../moderation/removals";
-import { RoomControl } from "../moderation/room-control";
+import { RoomControl, type RoomSettings } from "../moderation/room-control";
 import type { Credential } from "../moderation/room-keys";
 import { encodeMessage } from "../streams/sse";
+import type { SentEvent } from "../streams/subscriber-stream";
 import { Subscribers } from "../streams/subscribers";
 import { CatchUp } from "./catch-up";
 import { type JoinRequest, Participants } from "./participants";
@@ -57,9 +58,12 @@ export class ChatRoom extends DurableObject<Env> {
       new Removals(ctx.storage.sql),
       {
         onlineByName: (name) => this.#sessions.onlineByName(name),
-        end: (token) => {
-          this.#subscribers.endOwnedBy(token);
-          this.#participants.end(token);
+        remove: (token, removal) => {
+          // Told first, so that every stream of theirs ends with it, then the session ends.
+          const sent = this.#send(removal);
+          this.#subscribers.endOwnedBy(token, sent);
+          this.#participants.removed(token, removal.at);
+          return sent.id;
         },
       },
       (event, links) => this.#publish(event, links),
@@ -70,7 +74,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
       this.#config.heartbeatMs,
-      (afterId) => this.#catchUp.page(afterId),
+      (afterId, beforeId) => this.#catchUp.page(afterId, beforeId),
       (stream) => this.#streams.closed(stream),
     );
     this.#presence = new Presence(
@@ -126,7 +130,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Ends a session; everyone is told the participant left. */
-  leave(request: { token: string; name?: string }): Result<{ name: string }> {
+  leave(request: { token: string; names?: readonly string[] }): Result<{ name: string }> {
     return this.#participants.leave(request);
   }
 
@@ -137,12 +141,12 @@ export class ChatRoom extends DurableObject<Env> {
   post(request: {
     token: string;
     msg: string;
-    name?: string;
+    names?: readonly string[];
     key?: string;
     replyTo?: number;
     credential?: Credential;
   }): Result<{ id: number; repeated: boolean }> {
-    const authorized = this.#participants.authorize(request.token, request.name);
+    const authorized = this.#participants.authorize(request.token, request.names);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     const earlier = request.key === undefined ? undefined : this.#sentKeys.find(session.token, request.key);
@@ -150,7 +154,7 @@ export class ChatRoom extends DurableObject<Env> {
     const quoted = request.replyTo === undefined ? undefined : this.#changes.quote(request.replyTo);
     if (quoted && !quoted.ok) return quoted;
     const now = Date.now();
-    const allowed = this.#moderation.mayPost(session.token, this.#moderation.role(request.credential), now);
+    const allowed = this.#moderation.mayPost(session.token, request.credential, now);
     if (!allowed.ok) return allowed;
     const present = this.#participants.participate(session, now);
     if (!present.ok) return present;
@@ -163,17 +167,23 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Replaces the text of one of the participant's own messages, within the edit window. */
-  editMessage(request: { token: string; name?: string; id: number; msg: string }): Result<ChangeMade> {
+  editMessage(request: { token: string; names?: readonly string[]; id: number; msg: string }): Result<ChangeMade> {
     return this.#change(request, (session, now) => this.#changes.edit(session.token, request.id, request.msg, now));
   }
 
   /** Deletes one of the participant's own messages, its text gone from storage. */
-  deleteMessage(request: { token: string; name?: string; id: number }): Result<ChangeMade> {
+  deleteMessage(request: { token: string; names?: readonly string[]; id: number }): Result<ChangeMade> {
     return this.#change(request, (session, now) => this.#changes.delete({ author: session.token }, request.id, now));
   }
 
   /** Adds (`on`) or takes back the participant's reaction to a message. */
-  react(request: { token: string; name?: string; id: number; emoji: string; on: boolean }): Result<ChangeMade> {
+  react(request: {
+    token: string;
+    names?: readonly string[];
+    id: number;
+    emoji: string;
+    on: boolean;
+  }): Result<ChangeMade> {
     return this.#change(request, (session, now) =>
       this.#changes.react(session, request.id, request.emoji, request.on, now),
     );
@@ -183,8 +193,8 @@ export class ChatRoom extends DurableObject<Env> {
    * Tells everyone the participant is typing. The signal is ephemeral: a named event with no id,
    * neither stored nor replayed, so it never moves a reader's Last-Event-ID.
    */
-  typing(request: { token: string; name?: string }): Result<{ name: string }> {
-    const authorized = this.#participants.authorize(request.token, request.name);
+  typing(request: { token: string; names?: readonly string[] }): Result<{ name: string }> {
+    const authorized = this.#participants.authorize(request.token, request.names);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     if (!session.online) return fail(409, "not_in_room", "You are not in the room now; join it again.");
@@ -212,6 +222,11 @@ export class ChatRoom extends DurableObject<Env> {
     return this.#participants.users();
   }
 
+  /** What the owner or a moderator set: read only, so asking never counts as something happening in the room. */
+  settings(): RoomSettings {
+    return { ...this.#control.settings };
+  }
+
   /** Counters for operators and tests. */
   stats(): RoomStats {
     return {
@@ -231,10 +246,10 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Checks a change to a message, then makes it as the participant and publishes it. */
   #change(
-    request: { token: string; name?: string },
+    request: { token: string; names?: readonly string[] },
     plan: (session: Session, now: number) => Result<{ change: PlannedChange }>,
   ): Result<ChangeMade> {
-    const authorized = this.#participants.authorize(request.token, request.name);
+    const authorized = this.#participants.authorize(request.token, request.names);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
     const now = Date.now();
@@ -248,10 +263,16 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Stores an event, sends it to every stream, and returns its id. */
   #publish(event: RoomEvent, links: Omit<EventLinks, "event"> = {}): number {
+    return this.#send(event, links).id;
+  }
+
+  /** {@link #publish}, returning the frame every stream was sent besides the id. */
+  #send(event: RoomEvent, links: Omit<EventLinks, "event"> = {}): SentEvent {
     const data = JSON.stringify(event);
     const name = sseEventName(event);
     const id = this.#log.append(data, { ...links, event: name });
-    this.#subscribers.broadcast(encoder.encode(encodeMessage({ id, event: name, data })));
-    return id;
+    const frame = encoder.encode(encodeMessage({ id, event: name, data }));
+    this.#subscribers.broadcast(frame);
+    return { id, frame };
   }
 }

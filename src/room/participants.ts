@@ -106,17 +106,25 @@ export class Participants {
   }
 
   /** Ends a session; everyone is told the participant left. */
-  leave(request: { token: string; name?: string }): Result<{ name: string }> {
-    const authorized = this.authorize(request.token, request.name);
+  leave(request: { token: string; names?: readonly string[] }): Result<{ name: string }> {
+    const authorized = this.authorize(request.token, request.names);
     if (!authorized.ok) return authorized;
     const { session } = authorized;
-    this.end(session.token);
-    if (session.online) this.#parts.publish(leaveEvent(session.name, Date.now()));
+    this.#endAnnounced(session, Date.now());
     return { ok: true, name: session.name };
   }
 
-  /** The caller's session, if the token names one and any name it gives is that session's. */
-  authorize(token: string, name: string | undefined): Result<{ session: Session }> {
+  /**
+   * Ends the session of a participant a moderator removed. Everyone is told they left, as for a
+   * leave: the original chat's clients show nothing else of a removal.
+   */
+  removed(token: string, now: number): void {
+    const session = this.#parts.sessions.get(token);
+    if (session) this.#endAnnounced(session, now);
+  }
+
+  /** The caller's session, if the token names one and every name it gives is that session's. */
+  authorize(token: string, names: readonly string[] = []): Result<{ session: Session }> {
     const session = this.#parts.sessions.get(token);
     if (!session) {
       return (
@@ -124,8 +132,9 @@ export class Participants {
         fail(401, "not_joined", "Join the room first; your session is unknown or has expired.")
       );
     }
-    if (name !== undefined && nameKey(name) !== nameKey(session.name)) {
-      return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${name}.`);
+    const other = names.find((name) => nameKey(name) !== nameKey(session.name));
+    if (other !== undefined) {
+      return fail(403, "wrong_name", `You joined as ${session.name} and cannot act as ${other}.`);
     }
     return { ok: true, session };
   }
@@ -187,7 +196,7 @@ export class Participants {
   }
 
   /** Ends a session: its token is refused from now on, and its streams no longer count for it. */
-  end(token: string): void {
+  #end(token: string): void {
     this.#parts.sessions.delete(token);
     this.#parts.sentKeys.forgetSession(token);
     this.#forgetPresent(token);
@@ -207,6 +216,12 @@ export class Participants {
   joinEvent(token: string, name: string, now: number): ChatEvent {
     const role = this.#parts.moderation.mark(token);
     return role === undefined ? joinEvent(name, now) : { ...joinEvent(name, now), role };
+  }
+
+  /** Ends a session and, if its participant was online, tells everyone they left. */
+  #endAnnounced(session: Session, now: number): void {
+    this.#end(session.token);
+    if (session.online) this.#parts.publish(leaveEvent(session.name, now));
   }
 
   /** Forgets what the room keeps only while a participant is present: their deadline and their paces. */

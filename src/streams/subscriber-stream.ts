@@ -11,8 +11,17 @@ export interface StreamOwner {
   readonly client?: string | undefined;
 }
 
-/** Stored events after `afterId`, a page at a time, framed for the stream; undefined once there are none. */
-export type HistoryPager = (afterId: number) => { frames: Uint8Array; lastId: number } | undefined;
+/**
+ * Stored events after `afterId` (and before `beforeId`, if given), a page at a time, framed for
+ * the stream; undefined once there are none.
+ */
+export type HistoryPager = (afterId: number, beforeId?: number) => { frames: Uint8Array; lastId: number } | undefined;
+
+/** An event as every stream was sent it: its id and its frame. */
+export interface SentEvent {
+  id: number;
+  frame: Uint8Array;
+}
 
 const PROBE = new Uint8Array(0);
 
@@ -51,6 +60,8 @@ export class SubscriberStream {
   /** Whether a probe is waiting for the reader to drain its queue. */
   #waiting = false;
   #closed = false;
+  /** The event a stream still catching up ends with, instead of going live (see {@link endWith}). */
+  #last: SentEvent | undefined;
 
   /**
    * @param maxBacklogBytes what this reader may have waiting before it is cut off
@@ -128,7 +139,9 @@ export class SubscriberStream {
   /**
    * Sends the stored events after `afterId`, a page at a time, each once the reader has taken
    * the one before, then calls `caughtUp`. It is called in the same synchronous step that
-   * found no more history, so no event published meanwhile can fall between the two.
+   * found no more history, so no event published meanwhile can fall between the two. A stream
+   * told to end meanwhile ({@link endWith}) is sent the history before its last event instead,
+   * then that event, and ends.
    */
   async replay(history: HistoryPager, afterId: number, caughtUp: () => void): Promise<void> {
     let cursor = afterId;
@@ -140,9 +153,10 @@ export class SubscriberStream {
         this.#budget.release(unread);
         unread = 0;
         if (!drained) return;
-        const page = history(cursor);
+        const page = history(cursor, this.#last?.id);
         if (!page) {
-          if (!this.#closed) caughtUp();
+          if (this.#last) this.end(this.#last.frame);
+          else if (!this.#closed) caughtUp();
           return;
         }
         // Many readers catching up at once (after a deploy, say) take turns within the budget.
@@ -164,16 +178,30 @@ export class SubscriberStream {
   }
 
   /**
-   * Ends the stream for good: its reader gets what is already queued, then the end; what is
-   * held back is dropped. Used when the participant it belongs to is removed from the room.
+   * Ends the stream for good: its reader gets what is queued or held back, then `last` if
+   * given, then the end. Used when the participant it belongs to is removed from the room.
    */
-  end(): void {
+  end(last?: Uint8Array): void {
+    if (this.#closed) return;
+    if (this.#outboxBytes > 0) this.enqueue(concatBytes(this.#outbox, this.#outboxBytes));
+    if (last !== undefined) this.enqueue(last);
     try {
       this.#controller.terminate();
     } catch {
       // Already closed.
     }
     this.#close();
+  }
+
+  /**
+   * Ends a stream that is still being sent history with `last`, an event just published, which
+   * it was not sent since it does not receive broadcasts yet: the replay goes on at the reader's
+   * pace through the events before it, then sends it from memory (retention may have dropped it
+   * from storage by then), and ends. So the reader gets every id in order, each once, and its
+   * position is `last`'s.
+   */
+  endWith(last: SentEvent): void {
+    this.#last = last;
   }
 
   /** Ends the stream with an error, which frees what it has queued at once. */

@@ -1,6 +1,6 @@
 import { BacklogBudget } from "./backlog-budget";
 import { encodeComment } from "./sse";
-import { type HistoryPager, type StreamOwner, SubscriberStream } from "./subscriber-stream";
+import { type HistoryPager, type SentEvent, type StreamOwner, SubscriberStream } from "./subscriber-stream";
 
 const HEARTBEAT = new TextEncoder().encode(encodeComment("heartbeat"));
 
@@ -106,9 +106,17 @@ export class Subscribers {
     return streams.size;
   }
 
-  /** Ends every stream of a session, once each has been sent what is queued for it. */
-  endOwnedBy(token: string): void {
-    for (const stream of [...(this.#byToken.get(token) ?? [])]) stream.end();
+  /**
+   * Ends every stream of a session with `last`, an event just published, as its last event: a
+   * live stream was sent it with the broadcast, and ends once its reader has what is queued or
+   * held back for it; one still catching up is sent the rest of its history before `last`, then
+   * `last`, and ends.
+   */
+  endOwnedBy(token: string, last: SentEvent): void {
+    for (const stream of [...(this.#byToken.get(token) ?? [])]) {
+      if (this.#live.has(stream)) stream.end();
+      else stream.endWith(last);
+    }
   }
 
   /** Makes the streams of a session that ended anonymous; they keep receiving events. */

@@ -51,10 +51,17 @@ function requireToken(request: Request, roomName: string): string {
   return presented.token;
 }
 
-/** A name the caller claims to act as; an empty one is no claim, as in the original client's forms. */
-function claimedName(value: string | null | undefined): string | undefined {
-  const name = value?.trim();
-  return name ? name : undefined;
+/**
+ * The names a request claims to act as, each of which must be the caller's: `name`, and
+ * `username` (what the original client calls itself when it leaves), in the body or the query
+ * string. An empty one is no claim, as in the original client's forms.
+ */
+function claimedNames(request: Request, fields: Fields): string[] {
+  const query = new URL(request.url).searchParams;
+  return ["name", "username"]
+    .flatMap((field) => [stringField(fields, field), query.get(field)])
+    .map((value) => value?.trim() ?? "")
+    .filter((name) => name !== "");
 }
 
 /** `GET /stream`: the room's events, resuming after `Last-Event-ID` when the client sends one. */
@@ -113,30 +120,28 @@ export async function join(request: Request, env: Env, roomName: string): Promis
 /** `DELETE /users`: leave. The original client names itself as `username`, in the query string or the body. */
 export async function leave(request: Request, env: Env, roomName: string): Promise<Response> {
   const token = requireToken(request, roomName);
-  const fields = await optionalFields(request);
-  const claimed =
-    new URL(request.url).searchParams.get("username") ?? stringField(fields, "username") ?? stringField(fields, "name");
-  const left = unwrap(await room(env, roomName).leave({ token, name: claimedName(claimed) }));
+  const names = claimedNames(request, await optionalFields(request));
+  const left = unwrap(await room(env, roomName).leave({ token, names }));
   return json({ room: roomName, name: left.name }, 200, {
     "Set-Cookie": clearedSessionCookie(roomName, isHttps(request)),
   });
 }
 
 /**
- * `POST /messages`: post `msg` as the joined participant; `name`, if sent, must be theirs; `key`
- * makes a send safe to repeat; `replyTo` is the id of the message it answers.
+ * `POST /messages`: post `msg` as the joined participant; `name` or `username`, if sent, must be
+ * theirs; `key` makes a send safe to repeat; `replyTo` is the id of the message it answers.
  */
 export async function postMessage(request: Request, env: Env, roomName: string): Promise<Response> {
   const token = requireToken(request, roomName);
   const fields = await readFields(request);
   const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
-  const name = claimedName(stringField(fields, "name"));
+  const names = claimedNames(request, fields);
   const rawKey = stringField(fields, "key");
   const key = rawKey === undefined ? undefined : parseMessageKey(rawKey);
   const rawReplyTo = fields.get("replyTo");
   const replyTo = rawReplyTo === undefined || rawReplyTo === "" ? undefined : parseMessageId(rawReplyTo);
   const credential = await presentedCredential(request, env.ADMIN_TOKEN);
-  const posted = unwrap(await room(env, roomName).post({ token, msg, name, key, replyTo, credential }));
+  const posted = unwrap(await room(env, roomName).post({ token, msg, names, key, replyTo, credential }));
   // A message sent again under its key was not posted again: 200 with the id it already had.
   return json({ id: posted.id }, posted.repeated ? 200 : 201);
 }
@@ -147,8 +152,8 @@ export async function editMessage(request: Request, env: Env, roomName: string):
   const fields = await readFields(request);
   const id = parseMessageId(requiredValue(fields, "id"));
   const msg = parseMessageText(requiredField(fields, "msg"), readConfig(env).messageMaxLength);
-  const name = claimedName(stringField(fields, "name"));
-  return changeMade(await room(env, roomName).editMessage({ token, name, id, msg }));
+  const names = claimedNames(request, fields);
+  return changeMade(await room(env, roomName).editMessage({ token, names, id, msg }));
 }
 
 /**
@@ -164,8 +169,8 @@ export async function deleteMessage(request: Request, env: Env, roomName: string
   const token = requireToken(request, roomName);
   const fields = await fieldsOrQuery(request);
   const id = parseMessageId(requiredValue(fields, "id"));
-  const name = claimedName(stringField(fields, "name"));
-  return changeMade(await room(env, roomName).deleteMessage({ token, name, id }));
+  const names = claimedNames(request, fields);
+  return changeMade(await room(env, roomName).deleteMessage({ token, names, id }));
 }
 
 /** `POST /reactions`: react to message `id` with `emoji`. */
@@ -183,8 +188,8 @@ async function react(request: Request, env: Env, roomName: string, on: boolean):
   const fields = await fieldsOrQuery(request);
   const id = parseMessageId(requiredValue(fields, "id"));
   const emoji = parseReactionEmoji(requiredField(fields, "emoji"));
-  const name = claimedName(stringField(fields, "name"));
-  return changeMade(await room(env, roomName).react({ token, name, id, emoji, on }));
+  const names = claimedNames(request, fields);
+  return changeMade(await room(env, roomName).react({ token, names, id, emoji, on }));
 }
 
 /** `POST /owner`: claim a room nothing has happened in yet; its owner key is answered once, and only its hash kept. */
@@ -262,11 +267,11 @@ function changeMade(result: Result<ChangeMade>): Response {
   return json({ id: unwrap(result).id }, 200);
 }
 
-/** `POST /typing`: tell everyone the joined participant is typing; `name`, if sent, must be theirs. */
+/** `POST /typing`: tell everyone the joined participant is typing; `name` or `username`, if sent, must be theirs. */
 export async function postTyping(request: Request, env: Env, roomName: string): Promise<Response> {
   const token = requireToken(request, roomName);
-  const fields = await optionalFields(request);
-  unwrap(await room(env, roomName).typing({ token, name: claimedName(stringField(fields, "name")) }));
+  const names = claimedNames(request, await optionalFields(request));
+  unwrap(await room(env, roomName).typing({ token, names }));
   return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
 }
 

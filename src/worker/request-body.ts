@@ -29,7 +29,11 @@ export async function readFields(request: Request): Promise<Fields> {
       return multipartFields(request.headers, bytes);
     default:
       throw new FailureError(
-        fail(415, "unsupported_media_type", "Send the body as application/x-www-form-urlencoded or application/json."),
+        fail(
+          415,
+          "unsupported_media_type",
+          "Send the body as application/x-www-form-urlencoded, multipart/form-data or application/json.",
+        ),
       );
   }
 }

@@ -92,7 +92,8 @@ describe("the original jQuery client", () => {
     await expect
       .poll(() => chatLog(dave.page))
       .toEqual([...withCarol.filter((line) => line !== "carolfirst"), "add user : dave"]);
-    // The operator sets a topic, takes a message down and removes carol: named events, none shown.
+    // The operator sets a topic, takes a message down and removes carol: named events, none
+    // shown; but a removal also announces the leave, which the original client shows as any.
     const spam = await client.sayOk(carol, "spam");
     const operator = (method: string, path: string, fields: object) =>
       client.call(path, {
@@ -106,7 +107,7 @@ describe("the original jQuery client", () => {
       await operator("POST", "/removals", { name: "carol", minutes: 1 }),
     ];
     expect(moderation.map((response) => response.status)).toEqual([200, 200, 200]);
-    const withModeration = [...withCarol, "add user : dave", "carolspam"];
+    const withModeration = [...withCarol, "add user : dave", "carolspam", "left user : carol"];
     await expect.poll(() => chatLog(bob.page)).toEqual(withModeration);
 
     // The page leaves as it does when it is closed.
