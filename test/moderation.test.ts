@@ -6,7 +6,7 @@ import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
+import { act, call, joinAs, leave, openStream, sayOk, users } from "./support/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 
@@ -234,6 +234,153 @@ describe("a session that joined with a key", () => {
     });
     expect(rejoined.status).toBe(200);
     await expectError(await act(host, "POST", "/messages", { msg: "hm" }), 403, "read_only");
+  });
+});
+
+describe("moderating by a session that joined with a key", () => {
+  /** A moderation request under a session's cookie, as the original client's browser would send it. */
+  function withCookie(participant: Participant, method: string, endpoint: string, fields: object, origin?: string) {
+    return call(`${roomPath(participant.room)}${endpoint}`, {
+      method,
+      ...jsonBody(fields),
+      headers: {
+        ...jsonBody({}).headers,
+        Cookie: `chat.${participant.room}=${participant.token}`,
+        ...(origin === undefined ? {} : { Origin: origin }),
+      },
+    });
+  }
+
+  it("of the owner sets the topic, removes and lets back, deletes anyone's message and makes moderator keys, without the key", async () => {
+    const room = freshRoom("session-owner");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    const guest = await joinAs(room, "Guest");
+    const theirs = await sayOk(guest, "something-that-must-come-down");
+    const mine = await sayOk(host, "mine to take back");
+    const live = await openStream(room, { lastEventId: mine });
+
+    expect((await act(host, "PATCH", "/room", { topic: "Run by session" })).status).toBe(200);
+    expect((await env.CHAT_ROOM.getByName(room).settings()).topic).toBe("Run by session");
+    // Someone else's message is a moderator's deletion; one's own stays one's own.
+    expect((await act(host, "DELETE", `/messages?id=${theirs}`)).status).toBe(200);
+    expect((await act(host, "DELETE", `/messages?id=${mine}`)).status).toBe(200);
+    const removal = await act(host, "POST", "/removals", { name: "Guest", minutes: 10 });
+    expect(removal.status).toBe(200);
+    await expectError(await act(guest, "POST", "/messages", { msg: "back!" }), 403, "removed");
+    const lifted = await act(host, "DELETE", "/removals?name=Guest");
+    expect(lifted.status).toBe(200);
+    const { id: liftedId } = (await lifted.json()) as { id: number };
+    const events = await live.reader.until((event) => event.id === String(liftedId));
+    await live.reader.cancel();
+    expect(events.filter((event) => event.event === "delete").map((event) => JSON.parse(event.data))).toEqual([
+      expect.objectContaining({ kind: "delete", target: theirs, user: "Guest", moderated: true }),
+      { kind: "delete", target: mine, user: "Host", at: expect.any(Number), sentAt: expect.any(Number) },
+    ]);
+    expect(events.map((event) => event.event)).toEqual(expect.arrayContaining(["removed", "lifted"]));
+
+    const made = await act(host, "POST", "/moderator-key");
+    expect(made.status).toBe(201);
+    expect(await made.json()).toEqual({ room, moderatorKey: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    const revoked = await act(host, "DELETE", "/moderator-key");
+    expect(await revoked.json()).toEqual({ room, id: await lastEventId(room) });
+  });
+
+  it("of a moderator removes a guest but makes no keys, and holds nothing once the key is taken back or replaced", async () => {
+    const room = freshRoom("session-moderator");
+    const owner = await claim(room);
+    const helper = await joinWithKey(room, "Helper", await moderatorKeyOf(room, owner));
+    await joinAs(room, "Guest");
+    expect((await act(helper, "POST", "/removals", { name: "Guest", minutes: 5 })).status).toBe(200);
+    expect(await users(room)).toEqual([{ name: "Helper", role: "moderator" }]);
+    const before = await lastEventId(room);
+    await expectError(await act(helper, "POST", "/moderator-key"), 403, "not_the_owner");
+    await expectError(await act(helper, "DELETE", "/moderator-key"), 403, "not_the_owner");
+    expect(await lastEventId(room)).toBe(before);
+
+    expect((await withKey(room, owner, "DELETE", "/moderator-key")).status).toBe(200);
+    const revoked = await lastEventId(room);
+    await expectError(await act(helper, "PATCH", "/room", { topic: "Still mine?" }), 403, "not_a_moderator");
+    await expectError(await act(helper, "DELETE", "/removals?name=Guest"), 403, "not_a_moderator");
+    expect(await lastEventId(room)).toBe(revoked);
+
+    const second = await joinWithKey(room, "Second", await moderatorKeyOf(room, owner));
+    expect((await act(second, "PATCH", "/room", { topic: "Second's" })).status).toBe(200);
+    await moderatorKeyOf(room, owner);
+    const replaced = await lastEventId(room);
+    await expectError(await act(second, "PATCH", "/room", { topic: "and now?" }), 403, "not_a_moderator");
+    expect(await lastEventId(room)).toBe(replaced);
+  });
+
+  it("of a guest is refused every action where the owner's acts, changing nothing", async () => {
+    const room = freshRoom("session-guest");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    const guest = await joinAs(room, "Guest");
+    const hosts = await sayOk(host, "the host's");
+    expect((await act(host, "PATCH", "/room", { topic: "The host's" })).status).toBe(200);
+    const before = await lastEventId(room);
+    for (const [method, endpoint, fields] of [
+      ["PATCH", "/room", { topic: "Mine now" }],
+      ["POST", "/removals", { name: "Host", minutes: 5 }],
+      ["DELETE", "/removals?name=Host", undefined],
+      ["POST", "/moderator-key", undefined],
+      ["DELETE", "/moderator-key", undefined],
+    ] as const) {
+      await expectError(await act(guest, method, endpoint, fields), 403, "not_a_moderator");
+    }
+    await expectError(await act(guest, "DELETE", `/messages?id=${hosts}`), 403, "not_author");
+    expect(await lastEventId(room)).toBe(before);
+    expect((await env.CHAT_ROOM.getByName(room).settings()).topic).toBe("The host's");
+    expect(await users(room)).toEqual([{ name: "Guest" }, { name: "Host", role: "owner" }]);
+  });
+
+  it("of the operator acts as the owner, by its cookie too, but not from another site", async () => {
+    const room = freshRoom("session-operator");
+    await claim(room);
+    const operator = await joinWithKey(room, "Operator", ADMIN_TOKEN);
+    expect((await act(operator, "PATCH", "/room", { readOnly: true })).status).toBe(200);
+    expect((await withCookie(operator, "PATCH", "/room", { topic: "By cookie" })).status).toBe(200);
+    const before = await lastEventId(room);
+    await expectError(
+      await withCookie(operator, "PATCH", "/room", { topic: "From elsewhere" }, "https://elsewhere.example"),
+      403,
+      "cross_site",
+    );
+    expect(await lastEventId(room)).toBe(before);
+    expect(await env.CHAT_ROOM.getByName(room).settings()).toEqual({
+      topic: "By cookie",
+      slowModeSeconds: 0,
+      readOnly: true,
+    });
+    expect((await act(operator, "POST", "/moderator-key")).status).toBe(201);
+  });
+
+  it("gives way to a key it presents, and holds nothing once it joins again without the key or leaves", async () => {
+    const room = freshRoom("session-ends");
+    const owner = await claim(room);
+    const host = await joinWithKey(room, "Host", owner);
+    expect((await act(host, "PATCH", "/room", { topic: "One" })).status).toBe(200);
+    const withWrongKey = await call(`${roomPath(room)}/room`, {
+      method: "PATCH",
+      ...jsonBody({ topic: "Wrong key" }),
+      headers: { ...jsonBody({}).headers, Authorization: `Bearer ${host.token}`, "Chat-Room-Key": "not-the-key" },
+    });
+    await expectError(withWrongKey, 403, "not_a_moderator");
+
+    const rejoined = await call(`${roomPath(room)}/users`, {
+      method: "POST",
+      ...jsonBody({ name: "Host" }),
+      headers: { ...jsonBody({}).headers, Authorization: `Bearer ${host.token}` },
+    });
+    expect(rejoined.status).toBe(200);
+    await expectError(await act(host, "PATCH", "/room", { topic: "Two" }), 403, "not_a_moderator");
+
+    const again = await joinWithKey(room, "Again", owner);
+    expect((await act(again, "PATCH", "/room", { topic: "Three" })).status).toBe(200);
+    expect((await leave(again)).status).toBe(200);
+    await expectError(await act(again, "PATCH", "/room", { topic: "Four" }), 401, "not_joined");
+    expect((await env.CHAT_ROOM.getByName(room).settings()).topic).toBe("Three");
   });
 });
 

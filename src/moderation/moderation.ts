@@ -1,13 +1,17 @@
 import { fail, type Result } from "../common/result";
-import type { MessageChanges } from "../conversation/message-changes";
+import type { MessageChanges, PlannedChange } from "../conversation/message-changes";
 import type { RemovalEvent, RoomEvent } from "../log/chat-event";
 import type { Removal, Removals } from "./removals";
 import type { Role, RoomControl, RoomSettings } from "./room-control";
 import type { Credential } from "./room-keys";
 import { SessionRoles } from "./session-roles";
 
-/** What an owner, a moderator or the operator asks a room to do. */
-export type ModerationRequest = { credential: Credential | undefined } & (
+/**
+ * What an owner, a moderator or the operator asks a room to do: by the key it presents, or,
+ * presenting none, by the session (`token`) it comes from, which acts with the authority it
+ * joined with.
+ */
+export type ModerationRequest = { credential: Credential | undefined; token?: string } & (
   | { action: "settings"; settings: Partial<RoomSettings> }
   | { action: "moderator-key"; keyHash: string | undefined }
   | { action: "delete"; id: number }
@@ -44,7 +48,10 @@ export class Moderation {
   readonly #removeSettingsEvents: () => void;
   /** When each participant present last posted, for slow mode. */
   readonly #lastPostAt = new Map<string, number>();
-  /** The sessions that joined with the room's authority: marked as such in the online list, and exempt when they post. */
+  /**
+   * The sessions that joined with the room's authority: marked as such in the online list, exempt
+   * when they post, and acting with it without the key.
+   */
   readonly #roles: SessionRoles;
 
   readonly #removals: Removals;
@@ -80,7 +87,7 @@ export class Moderation {
   }
 
   act(request: ModerationRequest, now: number): Result<ModerationDone> {
-    const role = this.#control.role(request.credential);
+    const role = this.#authority(request);
     if (!role) return fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this.");
     switch (request.action) {
       case "moderator-key": {
@@ -133,6 +140,36 @@ export class Moderation {
         return { ok: true, id: this.#publish({ kind: "settings", ...settings, at: now }) };
       }
     }
+  }
+
+  /**
+   * A participant deleting message `id`: their own is their deletion, whatever their authority;
+   * someone else's is a moderator's deletion if their session joined with the room's authority
+   * and still holds it, and refused otherwise.
+   */
+  deletion(token: string, id: number, now: number): Result<{ change: PlannedChange }> {
+    const own = this.#changes.delete({ author: token }, id, now);
+    const role = this.#roles.get(token);
+    if (own.ok || own.code !== "not_author" || role === undefined) return own;
+    const planned = this.#changes.delete({ moderator: true }, id, now);
+    if (!planned.ok) return planned;
+    return {
+      ok: true,
+      change: () => {
+        const event = planned.change();
+        logAction("delete_message", role);
+        return event;
+      },
+    };
+  }
+
+  /**
+   * The authority a request acts with. A key, when given, is judged alone, as it always was;
+   * without one, the session holds whatever it joined with, for as long as its mark stands.
+   */
+  #authority(request: ModerationRequest): Role | undefined {
+    if (request.credential !== undefined) return this.#control.role(request.credential);
+    return request.token === undefined ? undefined : this.#roles.get(request.token);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * Which sessions joined with a room's authority (its owner key, the operator's token, or a
- * moderator key), so that the online list marks them and they post with that authority without
- * sending the key again. Kept in SQLite so the marks outlive an eviction, and in memory, where
- * the online list and every post read them; a mark goes with its session, and a moderator's with
- * the key it joined with.
+ * moderator key), so that the online list marks them and they post and moderate with that
+ * authority without sending the key again. Kept in SQLite so the marks outlive an eviction, and
+ * in memory, where the online list and every post read them; a mark goes with its session, and a
+ * moderator's with the key it joined with.
  */
 export class SessionRoles {
   readonly #sql: SqlStorage;

@@ -171,9 +171,12 @@ export class ChatRoom extends DurableObject<Env> {
     return this.#change(request, (session, now) => this.#changes.edit(session.token, request.id, request.msg, now));
   }
 
-  /** Deletes one of the participant's own messages, its text gone from storage. */
+  /**
+   * Deletes a message, its text gone from storage: one of the participant's own, or, if they
+   * joined with the room's authority, anyone's.
+   */
   deleteMessage(request: { token: string; names?: readonly string[]; id: number }): Result<ChangeMade> {
-    return this.#change(request, (session, now) => this.#changes.delete({ author: session.token }, request.id, now));
+    return this.#change(request, (session, now) => this.#moderation.deletion(session.token, request.id, now));
   }
 
   /** Adds (`on`) or takes back the participant's reaction to a message. */
@@ -212,8 +215,14 @@ export class ChatRoom extends DurableObject<Env> {
     return this.#moderation.claim(request.keyHash, this.#log.lastId);
   }
 
-  /** What the room's owner, a moderator or the operator asks (see moderation.ts). */
+  /** What the room's owner, a moderator or the operator asks (see moderation.ts), by key or by session. */
   moderate(request: ModerationRequest): Result<ModerationDone> {
+    const { credential, token } = request;
+    // A session acting without a key is held to the rules every act of a session is.
+    if (credential === undefined && token !== undefined) {
+      const known = this.#participants.authorize(token);
+      if (!known.ok) return known;
+    }
     return this.#moderation.act(request, Date.now());
   }
 

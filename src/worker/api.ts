@@ -14,7 +14,7 @@ import {
   parseSwitch,
   parseTopic,
 } from "../common/validate";
-import { newRoomKey, presentedCredential } from "../moderation/room-keys";
+import { type Credential, newRoomKey, presentedCredential } from "../moderation/room-keys";
 import type { ChatRoom } from "../room/chat-room";
 import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
@@ -157,8 +157,8 @@ export async function editMessage(request: Request, env: Env, roomName: string):
 }
 
 /**
- * `DELETE /messages`: delete one of the participant's own messages, or, with the room's key,
- * anyone's; `id` in the query string or the body.
+ * `DELETE /messages`: delete one of the participant's own messages, or, with the room's key or
+ * as a session that joined with it, anyone's; `id` in the query string or the body.
  */
 export async function deleteMessage(request: Request, env: Env, roomName: string): Promise<Response> {
   const credential = await presentedCredential(request, env.ADMIN_TOKEN);
@@ -203,22 +203,24 @@ export async function claimRoom(_request: Request, env: Env, roomName: string): 
 
 /** `POST /moderator-key`: the owner makes a moderator key, which takes the rights of the one before. */
 export async function makeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
-  const credential = await requireCredential(request, env);
+  const authority = await requireAuthority(request, env, roomName);
   const { key, hash } = await newRoomKey();
-  unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: hash }));
+  unwrap(await room(env, roomName).moderate({ ...authority, action: "moderator-key", keyHash: hash }));
   return json({ room: roomName, moderatorKey: key }, 201, { "Cache-Control": "no-store" });
 }
 
 /** `DELETE /moderator-key`: the owner takes moderator rights back from whoever holds the key. */
 export async function revokeModeratorKey(request: Request, env: Env, roomName: string): Promise<Response> {
-  const credential = await requireCredential(request, env);
-  const done = unwrap(await room(env, roomName).moderate({ credential, action: "moderator-key", keyHash: undefined }));
+  const authority = await requireAuthority(request, env, roomName);
+  const done = unwrap(
+    await room(env, roomName).moderate({ ...authority, action: "moderator-key", keyHash: undefined }),
+  );
   return json({ room: roomName, id: done.id });
 }
 
 /** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */
 export async function updateRoom(request: Request, env: Env, roomName: string): Promise<Response> {
-  const credential = await requireCredential(request, env);
+  const authority = await requireAuthority(request, env, roomName);
   const fields = await readFields(request);
   const topic = stringField(fields, "topic");
   const slowMode = fields.get("slowModeSeconds");
@@ -231,35 +233,45 @@ export async function updateRoom(request: Request, env: Env, roomName: string): 
     ...(slowMode === undefined ? {} : { slowModeSeconds: parseSlowMode(slowMode) }),
     ...(readOnly === undefined ? {} : { readOnly: parseSwitch(readOnly, "readOnly") }),
   };
-  const done = unwrap(await room(env, roomName).moderate({ credential, action: "settings", settings }));
+  const done = unwrap(await room(env, roomName).moderate({ ...authority, action: "settings", settings }));
   return json({ id: done.id });
 }
 
 /** `POST /removals`: remove the participant called `name` and keep them out for `minutes`. */
 export async function removeParticipant(request: Request, env: Env, roomName: string): Promise<Response> {
-  const credential = await requireCredential(request, env);
+  const authority = await requireAuthority(request, env, roomName);
   const fields = await readFields(request);
   const name = parseDisplayName(requiredField(fields, "name"), readConfig(env).nameMaxLength);
   const minutes = parseRemovalMinutes(requiredValue(fields, "minutes"));
-  const done = unwrap(await room(env, roomName).moderate({ credential, action: "remove", name, minutes }));
+  const done = unwrap(await room(env, roomName).moderate({ ...authority, action: "remove", name, minutes }));
   return json({ id: done.id });
 }
 
 /** `DELETE /removals`: let the participant called `name` back before their time is up. */
 export async function liftRemoval(request: Request, env: Env, roomName: string): Promise<Response> {
-  const credential = await requireCredential(request, env);
+  const authority = await requireAuthority(request, env, roomName);
   const name = parseDisplayName(requiredField(await fieldsOrQuery(request), "name"), readConfig(env).nameMaxLength);
-  const done = unwrap(await room(env, roomName).moderate({ credential, action: "lift", name }));
+  const done = unwrap(await room(env, roomName).moderate({ ...authority, action: "lift", name }));
   return json({ id: done.id });
 }
 
-/** The room key or operator token a request must present. */
-async function requireCredential(request: Request, env: Env) {
+/**
+ * What a moderation request acts with: the room key or operator token it presents, which wins
+ * when given (its session is then not read), else its session, which the room finds holding
+ * whatever authority it joined with, or none.
+ */
+async function requireAuthority(
+  request: Request,
+  env: Env,
+  roomName: string,
+): Promise<{ credential: Credential | undefined; token?: string }> {
   const credential = await presentedCredential(request, env.ADMIN_TOKEN);
-  if (!credential) {
+  if (credential) return { credential };
+  const token = presentedToken(request, roomName)?.token;
+  if (token === undefined) {
     throw new FailureError(fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this."));
   }
-  return credential;
+  return { credential: undefined, token };
 }
 
 /** A change's answer: the id of the event it was published as, or null when it changed nothing. */

@@ -24,9 +24,9 @@ export function pendingCookieName(room: string): string {
 
 /**
  * Finds the session token a request carries: `Authorization: Bearer`, then a `token` query
- * parameter (EventSource cannot send headers), then the room's cookie. Our own client uses the
- * first two, so two tabs of one browser can be two participants; the original client relies on
- * the cookie.
+ * parameter (EventSource cannot send headers), then the room's cookie. Our own client sends the
+ * header, with the token it keeps itself (one a room, shared by the browser's tabs); the original
+ * client relies on the cookie.
  */
 export function presentedToken(request: Request, room: string): PresentedToken | undefined {
   const authorization = request.headers.get("Authorization");
