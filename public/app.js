@@ -1,13 +1,16 @@
 // @ts-check
 
 import { ComposerContext } from "./composer/composer-context.js";
+import { fitMessageBox } from "./composer/message-box.js";
 import { Outbox } from "./composer/outbox.js";
 import { ApiError, ChatApi } from "./connection/chat-api.js";
 import { EventFeed } from "./connection/event-feed.js";
+import { RoomSession } from "./connection/room-session.js";
+import { oneTabAtATime } from "./connection/tab-lock.js";
 import { MentionAlerts } from "./conversation/mention-alerts.js";
 import { messageActions } from "./conversation/message-actions.js";
 import { MessageList } from "./conversation/message-list.js";
-import { TypingIndicator } from "./conversation/typing-indicator.js";
+import { TypingIndicator, TypingPace } from "./conversation/typing-indicator.js";
 import { UnreadTitle } from "./conversation/unread-title.js";
 import { PeopleList } from "./room/people-list.js";
 import { RoomKey } from "./room/room-key.js";
@@ -30,7 +33,8 @@ function element(id) {
 }
 
 const room = decodeURIComponent(/^\/r\/([^/]+)\//.exec(location.pathname)?.[1] ?? "lobby").toLowerCase();
-const tokenKey = `chat.token.${room}`;
+// One browser is one participant: its tabs share the session, and follow what another does.
+const session = new RoomSession(room, localStorage.getItem(NAME_KEY), follow);
 // Read before anything else: a manage link's key is taken out of the address bar at once.
 const roomKey = new RoomKey(room);
 const api = new ChatApi(`/r/${room}`, () => roomKey.value);
@@ -38,6 +42,7 @@ const joinForm = /** @type {HTMLFormElement} */ (element("join-form"));
 const nameInput = /** @type {HTMLInputElement} */ (element("name-input"));
 const composer = /** @type {HTMLFormElement} */ (element("composer"));
 const messageInput = /** @type {HTMLTextAreaElement} */ (element("message-input"));
+fitMessageBox(messageInput);
 const composerContext = new ComposerContext(element("composer-context"), messageInput);
 const rules = new RoomRules(
   {
@@ -60,7 +65,7 @@ const messages = new MessageList(
   }),
   messageActions({
     api,
-    token: () => sessionStorage.getItem(tokenKey) ?? undefined,
+    token: () => session.token,
     composer: composerContext,
     confirmDelete: /** @type {HTMLDialogElement} */ (element("confirm-delete")),
     confirmRemoval: /** @type {HTMLDialogElement} */ (element("remove-dialog")),
@@ -71,14 +76,19 @@ const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (elemen
 const remaining = element("remaining");
 const notice = element("notice");
 const connection = element("connection");
-const people = new PeopleList(element("people"), element("people-count"), () => myName);
+// An owner or moderator removes someone from the online list as from one of their messages.
+const people = new PeopleList(element("people"), element("people-count"), () => myName, {
+  may: () => roomKey.value !== undefined,
+  menu: element("person-menu"),
+  remove: (name) => messages.actions.removePerson(name),
+});
 const title = new UnreadTitle(room);
 const renameButton = element("rename");
 const leaveButton = element("leave");
 const typingIndicator = new TypingIndicator(element("typing"));
 const outbox = new Outbox(`chat.outbox.${room}`, {
   send({ text, key, replyTo }) {
-    const token = sessionStorage.getItem(tokenKey);
+    const token = session.token;
     if (!token) return Promise.reject(new ApiError(401, "not_joined", "Join the room to send.", undefined));
     return api.post(text, token, key, replyTo);
   },
@@ -101,17 +111,23 @@ let myName;
 let removedAs;
 /** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
 let limits;
-/** When this tab last told the room its participant was typing. */
-let typingSignalledAt = 0;
+/** When this tab tells the room its participant is typing. */
+const typingPace = new TypingPace();
 
 element("room-name").textContent = room;
 
-const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) ?? undefined, {
+const feed = new EventFeed(`/r/${room}`, () => session.token, {
   onEvent(id, event, news) {
     if (event.kind === "join") people.joined(event.user, event.role);
     if (event.kind === "leave") people.left(event.user);
     if (event.kind !== "join") typingIndicator.stopped(event.user);
     const own = event.kind === "message" && isOwn(event);
+    // The others have just cleared this participant's typing: the next keystroke, or what is
+    // already typed, is news again.
+    if (own) {
+      typingPace.restart();
+      signalTyping();
+    }
     const mentionsMe = messages.add(id, event, own);
     // The history the page opened onto is not news; what came while it was away is.
     if (news && document.hidden && event.kind === "message" && !own) {
@@ -155,13 +171,8 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
     messages.addNotice(`${event.user} was removed by a moderator`, letBack);
     // This page's participant: their session has ended, and the composer closes until they may come back.
     if (news && event.user === myName && event.until > Date.now()) {
-      sessionStorage.removeItem(tokenKey);
-      removedAs = myName;
-      myName = undefined;
-      people.render();
-      rules.removed(event.until);
-      // The room ends the session's streams; this one goes on as a reader's without it.
-      feed.restart();
+      session.removed(myName, event.until);
+      removed(myName, event.until);
     }
   },
   onPresence(users) {
@@ -184,7 +195,7 @@ const feed = new EventFeed(`/r/${room}`, () => sessionStorage.getItem(tokenKey) 
   onState(state) {
     showConnection(state);
     // Back online: whatever waits is sent now rather than at the end of its back-off.
-    if (state === "live" && sessionStorage.getItem(tokenKey)) outbox.retryNow();
+    if (state === "live" && session.token) outbox.retryNow();
   },
   async onRefused() {
     // The session may have expired while the page was away: join again under the same name.
@@ -228,24 +239,34 @@ function say(text) {
 }
 
 /**
- * Joins (or renames, or rejoins after a reload) and shows the composer.
+ * Joins (or renames, or rejoins after a reload) and shows the composer. The browser's tabs join
+ * one at a time, so that two that find the session ended renew it once, not as two people.
  * @param {string} name
  */
-async function join(name) {
-  const previous = sessionStorage.getItem(tokenKey) ?? undefined;
-  const joined = await api.join(name, previous).catch(async (error) => {
-    // A token the room no longer knows is simply replaced by a new session.
-    if (error instanceof ApiError && error.status === 401 && previous) {
-      sessionStorage.removeItem(tokenKey);
-      return api.join(name, undefined);
-    }
-    throw error;
+function join(name) {
+  return oneTabAtATime(`chat.join.${room}`, async () => {
+    const previous = session.token;
+    const joined = await api.join(name, previous).catch((error) => {
+      // A token the room no longer knows is simply replaced by a new session.
+      if (error instanceof ApiError && error.status === 401 && previous) return api.join(name, undefined);
+      throw error;
+    });
+    session.joined(joined);
+    entered(joined, previous);
+    return joined;
   });
+}
+
+/**
+ * Shows the composer, once this tab or another of the browser's has joined.
+ * @param {import("./connection/room-session.js").Session} joined
+ * @param {string | undefined} previous the session this tab's stream was opened with
+ */
+function entered(joined, previous) {
   myName = joined.name;
   // Handing out moderator links is the owner's alone.
   for (const id of ["moderator-link", "revoke-moderators"]) element(id).hidden = joined.role !== "owner";
   localStorage.setItem(NAME_KEY, joined.name);
-  sessionStorage.setItem(tokenKey, joined.token);
   joinForm.hidden = true;
   composer.hidden = false;
   renameButton.hidden = false;
@@ -255,7 +276,41 @@ async function join(name) {
   // A stream opened before joining does not count for presence; reopen it with the session.
   if (joined.token !== previous || !feed.lastId) feed.restart();
   outbox.resume();
-  return joined;
+}
+
+/** The participant left, in this tab or another: the page goes on as a reader's. */
+function left() {
+  myName = undefined;
+  people.render();
+  messages.markOwn(isOwn);
+  showJoinForm();
+  feed.restart();
+}
+
+/**
+ * A moderator removed the participant until `until`: the composer closes until then.
+ * @param {string} name
+ * @param {number} until
+ */
+function removed(name, until) {
+  removedAs = name;
+  myName = undefined;
+  people.render();
+  rules.removed(until);
+  // The room ends the session's streams; this one goes on as a reader's without it.
+  feed.restart();
+}
+
+/**
+ * Another tab of this browser joined, renamed, left or was removed: this one follows, unless it
+ * knew already (its own stream told it of a removal).
+ * @param {import("./connection/room-session.js").Session | undefined} now
+ * @param {import("./connection/room-session.js").Session | undefined} before
+ */
+function follow(now, before) {
+  if (now?.token) entered(now, before?.token);
+  else if (myName !== undefined && now?.removedUntil) removed(now.name, now.removedUntil);
+  else if (myName !== undefined) left();
 }
 
 function showJoinForm() {
@@ -301,12 +356,10 @@ messageInput.addEventListener("input", () => {
 
 /** Tells the room this participant is typing, at most once per the room's interval. */
 function signalTyping() {
-  const token = sessionStorage.getItem(tokenKey);
+  const token = session.token;
   // Changing a message already sent is not news to the others.
   if (!token || !limits || !messageInput.value.trim() || composerContext.mode?.kind === "edit") return;
-  const now = Date.now();
-  if (now - typingSignalledAt < limits.typingIntervalMs) return;
-  typingSignalledAt = now;
+  if (!typingPace.due(limits.typingIntervalMs)) return;
   // A lost signal only means nobody sees the typing; it is never worth telling the person.
   api.typing(token).catch(() => undefined);
 }
@@ -320,7 +373,7 @@ messageInput.addEventListener("keydown", (event) => {
 composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = messageInput.value.trim();
-  if (!text || !sessionStorage.getItem(tokenKey)) return;
+  if (!text || !session.token) return;
   if (limits && [...text].length > limits.messageMaxLength) {
     say(`A message is at most ${limits.messageMaxLength} characters.`);
     return;
@@ -332,7 +385,7 @@ composer.addEventListener("submit", (event) => {
   say("");
   composerContext.done();
   if (mode?.kind === "edit") saveEdit(mode.id, text);
-  else outbox.add(text, mode?.id);
+  else outbox.add(text, mode?.quote);
   messageInput.focus();
 });
 
@@ -343,7 +396,7 @@ composer.addEventListener("submit", (event) => {
  * @param {string} text
  */
 async function saveEdit(id, text) {
-  const token = sessionStorage.getItem(tokenKey);
+  const token = session.token;
   if (!token) return;
   try {
     await api.edit(id, text, token);
@@ -378,9 +431,10 @@ const pendingActions = {
 /** Why a message waits to be sent again by itself. @param {ApiError} error */
 function describeDelay(error) {
   if (error.status === 0) return "You are offline; your messages will be sent when the connection is back.";
-  if (error.status === 429) {
-    return `Slow down: ${error.message}${error.retryAfter ? ` Sending again in ${error.retryAfter} s.` : ""}`;
-  }
+  // When the message goes is said on the message itself, counting down.
+  const every = rules.settings.slowModeSeconds;
+  if (error.code === "slow_mode" && every > 0) return `Slow mode: one message every ${every} s. Yours waits its turn.`;
+  if (error.status === 429) return `Slow down: ${error.message}`;
   return "The server is not answering; your messages will be sent when it is back.";
 }
 
@@ -394,17 +448,13 @@ const openSettings = settingsDialog(
   say,
 );
 element("room-settings").addEventListener("click", openSettings);
-for (const id of ["room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
+for (const id of ["manage-room", "room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
 
 leaveButton.addEventListener("click", async () => {
-  const token = sessionStorage.getItem(tokenKey);
+  const token = session.token;
   if (token) await api.leave(token).catch(() => undefined);
-  sessionStorage.removeItem(tokenKey);
-  myName = undefined;
-  people.render();
-  messages.markOwn(isOwn);
-  showJoinForm();
-  feed.restart();
+  session.left();
+  left();
 });
 
 document.addEventListener("visibilitychange", () => {
@@ -421,7 +471,7 @@ window.addEventListener("online", () => {
 messages.pending.show(outbox.pending, pendingActions);
 
 feed.open();
-const remembered = localStorage.getItem(NAME_KEY);
+const remembered = session.current?.name ?? localStorage.getItem(NAME_KEY);
 if (remembered) {
   join(remembered).catch((error) => {
     showJoinForm();

@@ -5,7 +5,10 @@
  * Escape); cancelling an edit gives back what was being typed before it.
  *
  * @typedef {import("../connection/event-feed.js").ChatEvent} ChatEvent
- * @typedef {{ kind: "reply", id: number } | { kind: "edit", id: number }} ComposerMode
+ * @typedef {(
+ *   | { kind: "reply", id: number, quote: import("../connection/event-feed.js").QuotedMessage }
+ *   | { kind: "edit", id: number }
+ * )} ComposerMode `quote` is the message answered, as the reply shows it until the room has it
  */
 export class ComposerContext {
   /** @type {ComposerMode | undefined} */
@@ -39,7 +42,7 @@ export class ComposerContext {
    */
   reply(id, message) {
     this.#leaveEdit();
-    this.#mode = { kind: "reply", id };
+    this.#mode = { kind: "reply", id, quote: { id, user: message.name, msg: message.msg } };
     this.#show(`Replying to ${message.name}`, message.msg);
   }
 

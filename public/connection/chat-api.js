@@ -1,5 +1,5 @@
 // @ts-check
-/** Calls to the room's HTTP API. Cookies are left out: each tab holds its own token. */
+/** Calls to the room's HTTP API. Cookies are left out: the page holds the token, which all its tabs share. */
 
 /** How long a message's post may go unanswered before it is tried again. */
 const POST_WITHIN_MS = 15000;
@@ -66,7 +66,7 @@ export class ChatApi {
 
   /**
    * @param {string} name
-   * @param {string | undefined} token the tab's session, to rename it or rejoin after a reload
+   * @param {string | undefined} token the browser's session, to rename it or go on with it in a tab opened again
    * @returns {Promise<Joined>}
    */
   join(name, token) {
@@ -153,7 +153,7 @@ export class ChatApi {
   }
 
   /**
-   * Tells the room this tab's participant is typing.
+   * Tells the room the participant is typing.
    * @param {string} token
    */
   typing(token) {

@@ -20,7 +20,7 @@ import { SseParser } from "./sse-parser.js";
  * }} ChatEvent
  * @typedef {(
  *   | { kind: "edit", target: number, user: string, msg: string, at: number }
- *   | { kind: "delete", target: number, user: string, at: number, moderated?: true }
+ *   | { kind: "delete", target: number, user: string, at: number, sentAt?: number, moderated?: true }
  *   | { kind: "reaction", target: number, user: string, emoji: string, users: string[], at: number }
  * )} ChangeEvent
  * @typedef {(
@@ -93,7 +93,7 @@ export class EventFeed {
 
   /**
    * @param {string} base the room's API prefix
-   * @param {() => string | undefined} token the tab's session token, read at each connect
+   * @param {() => string | undefined} token the session token, read at each connect
    * @param {FeedHandlers} handlers
    */
   constructor(base, token, handlers) {

@@ -52,7 +52,9 @@ export function fillMessage(item, event, context) {
   const time = timeOf(event.at);
   // Within a group, whose message it is and when are left to assistive technology.
   if (item.classList.contains("grouped")) for (const part of [sender, time]) part.classList.add("visually-hidden");
-  const parts = [sender, time];
+  // What can be done with it heads it, as a header's menu does: at the end of the line that
+  // says who sent it and when, in room the message keeps for it (see style.css).
+  const parts = [sender, time, toolsOf(event, context)];
   if (event.replyTo !== undefined) {
     item.dataset.replyTo = String(event.replyTo.id);
     parts.push(quoteOf(event.replyTo));
@@ -71,20 +73,25 @@ export function fillMessage(item, event, context) {
   const reactions = document.createElement("div");
   reactions.className = "reactions";
   fillReactions(reactions, event.reactions ?? {}, context.me, context.emoji);
-  parts.push(reactions, toolsOf(event, context));
+  parts.push(reactions);
   item.replaceChildren(...parts);
   return mentionsMe;
 }
 
 /**
- * Shows a message that was deleted: a quiet line where it was.
+ * Shows a message that was deleted: a quiet line where it was, at the time it was sent.
  * @param {HTMLElement} item
- * @param {boolean} [moderated] whether the room's owner or a moderator deleted it
+ * @param {boolean | undefined} moderated whether the room's owner or a moderator deleted it
+ * @param {number | undefined} at when the message was sent (a deletion stored before deletions
+ *   carried it does not say)
  */
-export function fillDeleted(item, moderated = false) {
+export function fillDeleted(item, moderated, at) {
   item.className = "notice-line deleted";
   delete item.dataset.replyTo;
-  item.textContent = moderated ? "Message removed by a moderator" : "Message deleted";
+  const text = document.createElement("span");
+  text.textContent = moderated ? "Message removed by a moderator" : "Message deleted";
+  item.replaceChildren(text);
+  if (at !== undefined) item.append(timeOf(at));
 }
 
 /**
@@ -165,7 +172,7 @@ export function timeOf(at) {
  * The quote at the top of a reply: a button that jumps to the original, or a line saying it is gone.
  * @param {QuotedMessage} quote
  */
-function quoteOf(quote) {
+export function quoteOf(quote) {
   if (quote.deleted || quote.msg === undefined) {
     const gone = document.createElement("p");
     gone.className = "quote gone";

@@ -31,6 +31,8 @@ import { PendingMessages } from "./pending-messages.js";
  *   react: (id: number, emoji: string, on: boolean) => void,
  *   originGone: () => void,
  * }} MessageActions
+ * @typedef {{ kind: string, user: string, at: number }} Shown what the conversation shows of an event,
+ *   as far as the next one is concerned: a message, a join or a leave, or a deleted message's line
  */
 
 const NEAR_BOTTOM_PX = 48;
@@ -42,7 +44,7 @@ const FLASH_MS = 2000;
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
 
 export class MessageList {
-  /** The last event shown, which the next is grouped with or separated from. @type {ChatEvent | undefined} */
+  /** The last event shown, which the next is grouped with or separated from. @type {Shown | undefined} */
   #previous;
   /** Whether a line was shown since the last event, which the next message does not group across. */
   #lineSince = false;
@@ -75,7 +77,11 @@ export class MessageList {
       }),
     );
     this.focus = new MessageFocus(list);
-    this.pending = new PendingMessages(list, () => this.scrollToEnd());
+    this.pending = new PendingMessages(
+      list,
+      () => this.scrollToEnd(),
+      (id) => this.jump(id) || this.actions.originGone(),
+    );
   }
 
   /**
@@ -99,10 +105,7 @@ export class MessageList {
     item.dataset.id = String(id);
     item.className = event.kind === "message" ? "message" : "notice-line";
     if (own) item.classList.add("own");
-    const previous = this.#previous;
-    this.#previous = event;
-    const newDay = previous === undefined || !sameDay(previous.at, event.at);
-    if (newDay) this.#insert(dayItem(event.at));
+    const { previous, newDay } = this.#follow(event);
     const firstUnread = this.#away && event.kind === "message" && !own && !this.list.querySelector("li.unread-line");
     if (firstUnread) this.#insert(lineItem("unread-line", "New since you were away"));
     // A line between two messages starts a new group.
@@ -155,10 +158,12 @@ export class MessageList {
     const { target } = change;
     if (change.kind === "delete") this.pending.gone(target);
     if (change.kind === "delete" && target === id) {
-      // Its place in the conversation, which the next message does not group across.
+      // Its place in the conversation, at the time the message was sent, as a page that saw the
+      // message shows it; the next message does not group across it.
+      if (change.sentAt !== undefined) this.#follow({ kind: change.kind, user: change.user, at: change.sentAt });
       const item = document.createElement("li");
       item.dataset.id = String(id);
-      fillDeleted(item, change.moderated);
+      fillDeleted(item, change.moderated, change.sentAt);
       this.#lineSince = true;
       this.#insert(item);
       return;
@@ -167,7 +172,7 @@ export class MessageList {
     const item = this.list.querySelector(`li.message[data-id="${target}"]`);
     if (change.kind === "delete") {
       this.#messages.delete(target);
-      if (item instanceof HTMLElement) this.#delete(item, change.moderated);
+      if (item instanceof HTMLElement) this.#delete(item, change.moderated, message?.at ?? change.sentAt);
       this.#requote(target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
       return;
     }
@@ -194,10 +199,11 @@ export class MessageList {
    * Shows a message as deleted where it was. It is shown as a line, as it would be to a reader
    * who came later, so the message after it starts a group of its own.
    * @param {HTMLElement} item
-   * @param {boolean} [moderated]
+   * @param {boolean | undefined} moderated
+   * @param {number | undefined} at when the message was sent
    */
-  #delete(item, moderated) {
-    fillDeleted(item, moderated);
+  #delete(item, moderated, at) {
+    fillDeleted(item, moderated, at);
     this.focus.rebuilt(item);
     const next = item.nextElementSibling;
     const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
@@ -303,6 +309,19 @@ export class MessageList {
     this.#away = away;
   }
 
+  /**
+   * Makes `shown` the last event shown, after a line for its day if it starts one.
+   * @param {Shown} shown
+   * @returns {{ previous: Shown | undefined, newDay: boolean }} the event shown before it, and whether a day line now separates them
+   */
+  #follow(shown) {
+    const previous = this.#previous;
+    this.#previous = shown;
+    const newDay = previous === undefined || !sameDay(previous.at, shown.at);
+    if (newDay) this.#insert(dayItem(shown.at));
+    return { previous, newDay };
+  }
+
   /** Adds an item after everything shown, and before the reader's messages still waiting. @param {HTMLElement} item */
   #insert(item) {
     this.list.insertBefore(item, this.list.querySelector("li.pending"));
@@ -328,7 +347,7 @@ function sameDay(a, b) {
 
 /**
  * Whether `event` continues `previous`'s group: the same person, moments later.
- * @param {ChatEvent} previous
+ * @param {Shown} previous
  * @param {ChatEvent} event
  */
 function groups(previous, event) {

@@ -50,3 +50,30 @@ export class TypingIndicator {
     else this.element.textContent = `${names.length} people are typing…`;
   }
 }
+
+/**
+ * When this page tells the room that its own person is typing: at once when they start, then at
+ * most once an interval while they go on, as the room allows. Their message arriving starts the
+ * pace afresh, as the room starts it afresh when it takes the message: every page clears its
+ * author's typing line then, so the first keystroke of the next message must be signalled at
+ * once, not an interval after the signal that typing the last one made.
+ */
+export class TypingPace {
+  #signalledAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Whether to signal now; a yes counts as the signal.
+   * @param {number} intervalMs the room's least time between two signals
+   */
+  due(intervalMs) {
+    const now = Date.now();
+    if (now - this.#signalledAt < intervalMs) return false;
+    this.#signalledAt = now;
+    return true;
+  }
+
+  /** The person's message has arrived: whatever they type next is news at once. */
+  restart() {
+    this.#signalledAt = Number.NEGATIVE_INFINITY;
+  }
+}

@@ -1,11 +1,13 @@
 // @ts-check
 /**
- * The room's menu: copying the room's link, making a new room (which the maker owns), copying
- * the owner's manage link, handing out and taking back moderator links, and, on a phone, the
- * menu itself, which an action closes.
+ * The room's menu: copying the room's link, making a new room (which the maker owns), and,
+ * behind one "Manage room" menu button, the tools of a page that holds the room's key: copying
+ * the manage link, handing out and taking back moderator links (the room settings' dialog is
+ * wired in app.js). On a phone the room's menu is itself behind a button, and an action closes it.
  */
 
 import { ChatApi } from "../connection/chat-api.js";
+import { menuButton } from "./popup-menu.js";
 import { keepRoomKey, linkWithKey } from "./room-key.js";
 
 /**
@@ -15,6 +17,10 @@ import { keepRoomKey, linkWithKey } from "./room-key.js";
  * @param {(text: string) => void} say
  */
 export function setUpRoomMenu(menu, room, roomKey, say) {
+  const manage = menu.querySelector("#manage-room");
+  const manageMenu = menu.querySelector("#manage-menu");
+  if (manage instanceof HTMLElement && manageMenu instanceof HTMLElement) menuButton(manage, manageMenu);
+
   menu.querySelector("#share")?.addEventListener("click", async () => {
     const link = new URL(`/r/${room}/`, location.href).toString();
     try {
@@ -72,9 +78,15 @@ export function setUpRoomMenu(menu, room, roomKey, say) {
     }
   });
 
-  menu.addEventListener("click", (event) => {
-    const button = event.target instanceof HTMLButtonElement ? event.target : undefined;
-    // A toggle stays in view, so that its new state is seen.
-    if (button && !button.classList.contains("toggle") && menu.matches(":popover-open")) menu.hidePopover();
-  });
+  // Before the action itself, so that a dialog it opens gives the focus back to the menu's button.
+  menu.addEventListener(
+    "click",
+    (event) => {
+      const button = event.target instanceof Element ? event.target.closest("button") : null;
+      // A toggle stays in view, so that its new state is seen; so does a button that opens a menu.
+      const stays = button?.classList.contains("toggle") || button?.hasAttribute("aria-haspopup");
+      if (button && !stays && menu.matches(":popover-open")) menu.hidePopover();
+    },
+    { capture: true },
+  );
 }

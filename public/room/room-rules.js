@@ -11,6 +11,8 @@ export class RoomRules {
   #settings = { topic: "", slowModeSeconds: 0, readOnly: false };
   /** Until when a moderator has removed this page's participant, if they have. @type {number | undefined} */
   #removedUntil;
+  /** The message box's hint while it is open (composer/message-box.js fits it to the device), kept while it is closed. */
+  #openHint = "";
 
   /**
    * @param {{ topic: HTMLElement, rules: HTMLElement, input: HTMLTextAreaElement, send: HTMLButtonElement }} elements
@@ -75,12 +77,10 @@ export class RoomRules {
     rules.textContent = said.join(" ");
     rules.hidden = said.length === 0;
     const closed = removed || (readOnly && !authority);
+    if (closed && !input.disabled) this.#openHint = input.placeholder;
+    if (closed) input.placeholder = removed ? "Removed by a moderator" : "Read-only: you cannot post here now";
+    else if (input.disabled) input.placeholder = this.#openHint;
     input.disabled = closed;
     send.disabled = closed;
-    input.placeholder = removed
-      ? "Removed by a moderator"
-      : closed
-        ? "Read-only: you cannot post here now"
-        : "Message (Enter to send, Shift+Enter for a new line)";
   }
 }

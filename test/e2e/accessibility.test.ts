@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, messageWith, type Person, pressOnMessage, send, shownMessages } from "./browser";
+import { joinRoom, menuItems, messageWith, type Person, pressOnMessage, send, shownMessages } from "./browser";
 import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("a11y");
@@ -64,5 +64,34 @@ describe("the chat page, checked by axe-core for WCAG 2.1 A and AA", () => {
   it("has no serious or critical violation at phone width", async () => {
     const alice = await conversation({ width: 375, height: 700 });
     expect(await seriousViolations(alice.page)).toEqual([]);
+  });
+
+  it("has no serious or critical violation with an owner's menus open, in dark mode and at phone width", async () => {
+    for (const screen of [{ dark: true }, { width: 390, height: 760 }]) {
+      // A room made with New room (on a phone, in the room's menu) and joined by a guest.
+      const owner = await suite.person(screen);
+      const { page } = owner;
+      await page.goto(`/r/${suite.room()}/`);
+      const roomMenu = page.getByRole("button", { name: "Room menu" });
+      const phone = await roomMenu.isVisible();
+      if (phone) await roomMenu.click();
+      await page.getByRole("button", { name: "New room" }).click();
+      await page.waitForURL(/\/r\/[a-z0-9]{12}\/$/);
+      const room = new URL(page.url()).pathname.split("/")[2] ?? "";
+      await joinRoom(owner, room, "Host");
+      await joinRoom(await suite.person(), room, "Guest");
+
+      if (phone) await roomMenu.click();
+      await page.getByRole("button", { name: "Manage room" }).click();
+      expect(await menuItems(page)).toHaveLength(4);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+      if (phone) await page.keyboard.press("Escape");
+
+      await page.locator("#people").getByRole("button", { name: "Guest" }).click();
+      expect(await menuItems(page)).toEqual(["Remove Guest from the room…"]);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+    }
   });
 });

@@ -92,3 +92,20 @@ export async function pressOnMessage(person: Person, text: string, button: strin
   await message.hover();
   await message.getByRole("button", { name: button }).click();
 }
+
+/**
+ * Chooses one of the room's owner or moderator tools: from the Manage room menu, which a phone
+ * keeps inside the room's menu.
+ */
+export async function manageRoom(page: Page, tool: string): Promise<void> {
+  const roomMenu = page.getByRole("button", { name: "Room menu" });
+  if (await roomMenu.isVisible()) await roomMenu.click();
+  await page.getByRole("button", { name: "Manage room" }).click();
+  await page.getByRole("menu", { name: "Manage room" }).getByRole("menuitem", { name: tool }).click();
+}
+
+/** The names of the items of the menu that is open on `page`. */
+export async function menuItems(page: Page): Promise<string[]> {
+  const menu = page.locator('[role="menu"]:popover-open');
+  return (await menu.getByRole("menuitem").allTextContents()).map((text) => text.trim());
+}

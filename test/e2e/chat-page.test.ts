@@ -216,9 +216,11 @@ describe("the chat page", () => {
     }
     expect(refused).toBe(true);
     await expect.poll(() => alice.page.locator("#notice").textContent()).toMatch(/too fast/);
-    // The refused message waits, shown as sending, and goes out by itself once the room allows:
-    // every message once, in the order written.
-    expect(await alice.page.locator("#messages li.pending .status").allTextContents()).toEqual(["Sending…"]);
+    // The refused message waits, saying when it goes, and goes out by itself once the room
+    // allows: every message once, in the order written.
+    expect(await alice.page.locator("#messages li.pending .status").allTextContents()).toEqual([
+      expect.stringMatching(/^Sends in \d+ s$/),
+    ]);
     await expect.poll(() => alice.page.locator("#messages li.pending").count(), { timeout: 5000 }).toBe(0);
     expect(await shownMessages(alice.page)).toEqual(written);
     expect(await alice.page.locator("#notice").textContent()).toBe("");

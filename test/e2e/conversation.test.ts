@@ -19,6 +19,62 @@ function reactionsOf(page: Page, text: string): Promise<string[]> {
     );
 }
 
+/**
+ * Points at a message and says where its tools show: what of the conversation they cover (other
+ * items, or the message's own name, time or text), whether they lie within the message and the
+ * conversation's visible part, uncovered, and whether anything moved as they appeared.
+ */
+async function toolsShown(page: Page, text: string) {
+  const boxes = () =>
+    page
+      .locator("#messages > li")
+      .evaluateAll((items) =>
+        items.map((item) =>
+          item instanceof HTMLElement
+            ? [item.offsetLeft, item.offsetTop, item.offsetWidth, item.offsetHeight].join()
+            : "",
+        ),
+      );
+  const message = messageWith(page, text);
+  // Where each item lies within the conversation, which pointing may scroll to bring the message into view.
+  const before = await boxes();
+  await message.hover();
+  await expect
+    .poll(() => message.locator(".message-tools").evaluate((tools) => getComputedStyle(tools).opacity))
+    .toBe("1");
+  const moved = (await boxes()).join() !== before.join();
+  const placed = await message.evaluate((item) => {
+    const tools = item.querySelector(".message-tools");
+    const list = item.closest("#messages");
+    if (!tools || !list) throw new Error("no tools");
+    const bar = tools.getBoundingClientRect();
+    const overlaps = (element: Element) => {
+      const box = element.getBoundingClientRect();
+      return bar.left < box.right && box.left < bar.right && bar.top < box.bottom && box.top < bar.bottom;
+    };
+    const covered = [
+      ...Array.from(list.children).filter((other) => other !== item),
+      ...Array.from(item.querySelectorAll(".sender, time, .quote, .text")),
+    ];
+    const within = (outer: DOMRect) =>
+      bar.left >= outer.left && bar.right <= outer.right && bar.top >= outer.top && bar.bottom <= outer.bottom;
+    // Just inside each corner, what is drawn there is the tools.
+    const corners = [
+      [bar.left + 2, bar.top + 2],
+      [bar.right - 2, bar.top + 2],
+      [bar.left + 2, bar.bottom - 2],
+      [bar.right - 2, bar.bottom - 2],
+    ];
+    return {
+      covers: covered.filter(overlaps).map((element) => element.textContent),
+      inside: within(item.getBoundingClientRect()) && within(list.getBoundingClientRect()),
+      seen: corners.every(([x = 0, y = 0]) => tools.contains(document.elementFromPoint(x, y))),
+    };
+  });
+  await page.mouse.move(0, 0);
+  return { ...placed, moved };
+}
+
 describe("the conversation on the page", () => {
   it("lets two people reply, edit, react, mention and delete, each seen by the other", async () => {
     const room = suite.room();
@@ -86,7 +142,7 @@ describe("the conversation on the page", () => {
     await mina.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
     for (const person of [mina, leo]) {
       await expect.poll(() => shownMessages(person.page)).toEqual(["@Mina yes, where?"]);
-      await expect.poll(() => person.page.locator("li.deleted").textContent()).toBe("Message deleted");
+      await expect.poll(() => person.page.locator("li.deleted > span").textContent()).toBe("Message deleted");
       await expect
         .poll(() => messageWith(person.page, "yes, where?").locator(".quote").textContent())
         .toBe("Replying to Mina: original message deleted");
@@ -185,6 +241,52 @@ describe("the conversation on the page", () => {
     await mina.page.mouse.move(0, 0);
     mkdirSync("test-results", { recursive: true });
     await mina.page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "test-results/conversation.png" });
+  });
+
+  it("shows a message's tools inside it, over nothing being read and moving nothing, wide and on a phone", async () => {
+    for (const width of [900, 390]) {
+      const room = suite.room();
+      const ana = await suite.person({ width });
+      const ben = await suite.person({ width });
+      await joinRoom(ana, room, "Ana");
+      await joinRoom(ben, room, "Ben");
+      await send(ana, "first, from Ana");
+      await messageWith(ben.page, "first, from Ana").waitFor();
+      await send(ben, "second, from Ben");
+      for (const person of [ana, ben]) await messageWith(person.page, "second, from Ben").waitFor();
+      // Each points at both: their own message's tools (four of them) and the other's (two); the
+      // first is the conversation's top message.
+      for (const person of [ana, ben]) {
+        for (const text of ["first, from Ana", "second, from Ben"]) {
+          const shown = await toolsShown(person.page, text);
+          expect(shown, `${width} px, "${text}"`).toEqual({ covers: [], inside: true, seen: true, moved: false });
+        }
+      }
+      expect(await messageWith(ben.page, "first, from Ana").locator(".message-tools > button").count()).toBe(2);
+      expect(await messageWith(ben.page, "second, from Ben").locator(".message-tools > button").count()).toBe(4);
+    }
+  });
+
+  it("shows someone typing the next message right after sending one, within a second", async () => {
+    const room = suite.room();
+    const ana = await suite.person();
+    const ben = await suite.person();
+    await joinRoom(ana, room, "Ana");
+    await joinRoom(ben, room, "Ben");
+    const typingLine = () => ben.page.locator("#typing").textContent();
+    const input = ana.page.getByLabel("Message", { exact: true });
+    await input.pressSequentially("see you at six");
+    await expect.poll(typingLine).toBe("Ana is typing…");
+
+    // Sent, and the next one begun at once: well within the interval since her last signal.
+    await input.press("Enter");
+    const startedAt = Date.now();
+    await input.pressSequentially("or");
+    // Her message clears the line on Ben's page; whatever shows her typing after it is new.
+    await expect.poll(() => shownMessages(ben.page)).toEqual(["see you at six"]);
+    await expect.poll(typingLine).toBe("Ana is typing…");
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(await ana.page.locator("#typing").textContent()).toBe("");
   });
 
   it("shows a page that stayed and one opened later the same conversation after a deletion", async () => {

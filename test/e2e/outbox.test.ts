@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, type Person, send, shownMessages } from "./browser";
+import { joinRoom, messageWith, type Person, pressOnMessage, send, shownMessages } from "./browser";
 import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("outbox", {
@@ -9,8 +9,7 @@ const suite = pageSuite("outbox", {
   expectedErrors: /ERR_INTERNET_DISCONNECTED|ERR_FAILED|status of 400/,
 });
 
-async function twoPeople(): Promise<[Person, Person]> {
-  const here = suite.room();
+async function twoPeople(here = suite.room()): Promise<[Person, Person]> {
   const [alice, bob] = [await suite.person(), await suite.person()];
   await joinRoom(alice, here, "alice");
   await joinRoom(bob, here, "bob");
@@ -18,6 +17,30 @@ async function twoPeople(): Promise<[Person, Person]> {
 }
 
 const pending = (person: Person) => person.page.locator("#messages li.pending");
+
+/** A room claimed from Node, as the page's New room does, whose owner has set slow mode. */
+async function roomInSlowMode(slowModeSeconds: number): Promise<string> {
+  const room = suite.room();
+  const base = `${suite.server.url}/r/${room}`;
+  const claimed = await fetch(`${base}/owner`, { method: "POST" });
+  expect(claimed.status).toBe(201);
+  const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+  const set = await fetch(`${base}/room`, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json", "Chat-Room-Key": ownerKey },
+    body: JSON.stringify({ slowModeSeconds }),
+  });
+  expect(set.status).toBe(200);
+  await set.body?.cancel();
+  return room;
+}
+
+/** The seconds a waiting message says it will wait, if it says. */
+async function sendsIn(person: Person): Promise<number | undefined> {
+  const status = await pending(person).locator(".status").textContent();
+  const seconds = /^Sends in (\d+) s$/.exec(status ?? "")?.[1];
+  return seconds === undefined ? undefined : Number(seconds);
+}
 
 describe("the page's outbox", () => {
   it("sends what was written offline once the page is back online: each once, in order, for both", async () => {
@@ -64,6 +87,52 @@ describe("the page's outbox", () => {
     await expect.poll(() => pending(alice).count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => shownMessages(bob.page)).toEqual(["survives the reload"]);
     expect(await shownMessages(alice.page)).toEqual(["survives the reload"]);
+  });
+
+  it("says when a message held by slow mode goes, counting down, and why, and sends it then", async () => {
+    // Short, but long enough that a busy machine still sees the wait counted down.
+    const [alice, bob] = await twoPeople(await roomInSlowMode(4));
+    await send(alice, "first");
+    await send(alice, "second");
+    await expect.poll(() => sendsIn(alice)).toBeGreaterThan(1);
+    // Each second it says one less, until it goes.
+    const first = (await sendsIn(alice)) ?? 0;
+    await expect.poll(() => sendsIn(alice), { timeout: 3000 }).toBeLessThan(first);
+    await expect
+      .poll(() => alice.page.locator("#notice").textContent())
+      .toBe("Slow mode: one message every 4 s. Yours waits its turn.");
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    await expect.poll(() => shownMessages(bob.page), { timeout: 10_000 }).toEqual(["first", "second"]);
+    await expect.poll(() => pending(alice).count()).toBe(0);
+    expect(await shownMessages(alice.page)).toEqual(["first", "second"]);
+    expect(await alice.page.locator("#notice").textContent()).toBe("");
+    // Chromium logs the refused post; that one was the point of the test.
+    alice.errors.splice(0, alice.errors.length, ...alice.errors.filter((error) => !/status of 429/.test(error)));
+  });
+
+  it("shows the message a waiting reply answers, as the sent reply does", async () => {
+    const [alice, bob] = await twoPeople();
+    await send(bob, "Lunch at noon?");
+    await messageWith(alice.page, "Lunch at noon?").waitFor();
+    await alice.context.setOffline(true);
+    await pressOnMessage(alice, "Lunch at noon?", "Reply to bob's message");
+    await send(alice, "Yes, see you there");
+    const quote = pending(alice).locator(".quote");
+    await expect.poll(() => quote.textContent()).toBe("Replying to bob: Lunch at noon?");
+    expect(await pending(alice).locator(".status").textContent()).toBe("Sending…");
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    // Pressed, it shows the original, as a sent reply's does.
+    await quote.click();
+    expect(await messageWith(alice.page, "Lunch at noon?").evaluate((item) => item === document.activeElement)).toBe(
+      true,
+    );
+    await alice.context.setOffline(false);
+    await expect.poll(() => pending(alice).count(), { timeout: 10_000 }).toBe(0);
+    for (const person of [alice, bob]) {
+      await expect
+        .poll(() => messageWith(person.page, "Yes, see you there").locator(".quote").textContent())
+        .toBe("Replying to bob: Lunch at noon?");
+    }
   });
 
   it("says 'not sent' for a refusal that waiting cannot mend, and retries or discards it on request", async () => {

@@ -76,6 +76,69 @@ describe("the chat page's shape", () => {
     await context.close();
   });
 
+  it("gives a phone's message box a short hint, grows it with what is typed, and leaves no empty band around it", async () => {
+    for (const colorScheme of ["light", "dark"] as const) {
+      const context = await browser.newContext({
+        baseURL: server.url,
+        viewport: { width: 390, height: 760 },
+        hasTouch: true,
+        isMobile: true,
+        colorScheme,
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      watch(page, errors);
+      await joinRoom({ context, page, errors }, room(), "thumbs");
+      const box = page.getByLabel("Message", { exact: true });
+      const measure = () =>
+        box.evaluate((element) => ({
+          height: element.getBoundingClientRect().height,
+          scroll: element.scrollHeight,
+          client: element.clientHeight,
+          line: Number.parseFloat(getComputedStyle(element).fontSize) * 1.2,
+        }));
+      // No Enter key to speak of: the hint is short, and fits the box's one line.
+      expect(await box.getAttribute("placeholder"), colorScheme).toBe("Message");
+      const empty = await measure();
+      expect(empty.scroll, colorScheme).toBeLessThanOrEqual(empty.client);
+      expect(empty.height, colorScheme).toBeLessThan(empty.line * 2 + 16);
+      // The composer sits right under the online row, and near the bottom of the screen.
+      const around = await page.evaluate(() => {
+        const composer = document.getElementById("composer")?.getBoundingClientRect();
+        const people = document.querySelector(".people")?.getBoundingClientRect();
+        return {
+          above: (composer?.top ?? 0) - (people?.bottom ?? 0),
+          below: window.innerHeight - (composer?.bottom ?? 0),
+        };
+      });
+      expect(around.above, colorScheme).toBeLessThanOrEqual(6);
+      expect(around.below, colorScheme).toBeLessThanOrEqual(12);
+
+      // Three lines show whole; many more scroll inside a few lines' height.
+      await box.fill("one\ntwo\nthree");
+      const three = await measure();
+      expect(three.height, colorScheme).toBeGreaterThan(empty.height + 1.5 * three.line);
+      expect(three.scroll, colorScheme).toBeLessThanOrEqual(three.client);
+      await box.fill(Array.from({ length: 12 }, (_, line) => `line ${line + 1}`).join("\n"));
+      const many = await measure();
+      expect(many.height, colorScheme).toBeLessThanOrEqual(8 * 16 + 1);
+      expect(many.scroll, colorScheme).toBeGreaterThan(many.client);
+      // Sent, the box is one line again.
+      await box.press("Enter");
+      await page.getByText("line 12").waitFor();
+      await expect.poll(async () => (await measure()).height).toBe(empty.height);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+    // With a keyboard, the hint says how to send.
+    const desk = await newPerson(browser, server.url);
+    await joinRoom(desk, room(), "keys");
+    expect(await desk.page.getByLabel("Message", { exact: true }).getAttribute("placeholder")).toBe(
+      "Message (Enter to send, Shift+Enter for a new line)",
+    );
+    await desk.context.close();
+  });
+
   it("follows a dark system theme", async () => {
     const context = await browser.newContext({ baseURL: server.url, colorScheme: "dark" });
     const page = await context.newPage();

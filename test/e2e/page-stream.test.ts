@@ -1,4 +1,4 @@
-import type { Request } from "playwright-core";
+import type { Page, Request } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { joinRoom } from "./browser";
 import { pageSuite } from "./page-suite";
@@ -12,6 +12,11 @@ const suite = pageSuite("stream", {
   // Refusals and the connections a test cuts are logged by Chromium.
   expectedErrors: /status of (401|503)|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/,
 });
+
+/** The session token the browser keeps for `room`, which all its tabs share. */
+function sessionToken(page: Page, room: string): Promise<string | undefined> {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? "{}").token, `chat.session.${room}`);
+}
 
 describe("the page's event stream", () => {
   it("sends the session in a header and its position as Last-Event-ID, never in the URL", async () => {
@@ -48,7 +53,7 @@ describe("the page's event stream", () => {
     const alice = await suite.person();
     await joinRoom(alice, here, "alice");
     // The session ends behind the page's back; its stream goes on until the connection drops.
-    const token = await alice.page.evaluate((key) => sessionStorage.getItem(key), `chat.token.${here}`);
+    const token = await sessionToken(alice.page, here);
     const left = await fetch(`${suite.server.url}/r/${here}/users`, {
       method: "DELETE",
       headers: { Authorization: `Bearer ${token}` },
@@ -62,7 +67,7 @@ describe("the page's event stream", () => {
     // Refused as an ended session, the page joins again under its name and reconnects.
     await alice.page.locator("#connection[data-state=live]").waitFor({ timeout: 15_000 });
     await expect.poll(() => alice.page.locator("#people li.me").textContent()).toBe("alice");
-    const renewed = await alice.page.evaluate((key) => sessionStorage.getItem(key), `chat.token.${here}`);
+    const renewed = await sessionToken(alice.page, here);
     expect(renewed).not.toBe(token);
   });
 });
