@@ -116,10 +116,20 @@ const typingPace = new TypingPace();
 
 element("room-name").textContent = room;
 
+/**
+ * Who the event just before was a removal of. The room announces a removal's leave right after
+ * it, for clients that know only joins and leaves; this page has said so already.
+ * @type {string | undefined}
+ */
+let justRemoved;
+
 const feed = new EventFeed(`/r/${room}`, () => session.token, {
   onEvent(id, event, news) {
+    const removedBefore = justRemoved;
+    justRemoved = undefined;
     if (event.kind === "join") people.joined(event.user, event.role);
     if (event.kind === "leave") people.left(event.user);
+    if (event.kind === "leave" && event.user === removedBefore) return;
     if (event.kind !== "join") typingIndicator.stopped(event.user);
     const own = event.kind === "message" && isOwn(event);
     // The others have just cleared this participant's typing: the next keystroke, or what is
@@ -136,6 +146,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
     }
   },
   onChange(id, change) {
+    justRemoved = undefined;
     messages.change(id, change);
     if (change.kind === "delete") mentionAlerts.withdraw(change.target);
     // A message being replied to or edited that is deleted meanwhile cannot be any more.
@@ -148,6 +159,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
     rules.show(settings);
   },
   onModeration(event, news) {
+    justRemoved = event.kind === "removed" ? event.user : undefined;
     if (event.kind === "moderators") {
       people.clearModerators();
       return;

@@ -28,6 +28,8 @@ import { SseParser } from "./sse-parser.js";
  *   | { kind: "lifted", user: string, at: number }
  *   | { kind: "moderators", at: number }
  * )} ModerationEvent
+ * @typedef {{ topic: string, slowModeSeconds: number, readOnly: boolean }} RoomSettings
+ * @typedef {{ name: string, role?: "owner" | "moderator" }} OnlineUser
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
  * @typedef {{
  *   nameMaxLength: number, messageMaxLength: number, typingIntervalMs: number, heartbeatMs: number,
@@ -36,9 +38,9 @@ import { SseParser } from "./sse-parser.js";
  * @typedef {{
  *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
  *   onChange: (id: number, change: ChangeEvent) => void,
- *   onSettings: (settings: import("../room/room-rules.js").RoomSettings) => void,
+ *   onSettings: (settings: RoomSettings) => void,
  *   onModeration: (event: ModerationEvent, news: boolean) => void,
- *   onPresence: (users: import("../room/people-list.js").OnlineUser[]) => void,
+ *   onPresence: (users: OnlineUser[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
  *   onGap: () => void,

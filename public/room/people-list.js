@@ -7,7 +7,7 @@
  * The names are one stop for Tab, however many there are; the arrow keys, Home and End move
  * between them, and Enter or Space opens the menu.
  *
- * @typedef {{ name: string, role?: "owner" | "moderator" }} OnlineUser
+ * @typedef {import("../connection/event-feed.js").OnlineUser} OnlineUser
  * @typedef {{
  *   may: () => boolean,
  *   menu: HTMLElement,

@@ -4,7 +4,7 @@
  * and, above the composer, slow mode and read-only. While the room is read-only the composer is
  * closed to everyone but its authority, who is told that the rules do not hold them.
  *
- * @typedef {{ topic: string, slowModeSeconds: number, readOnly: boolean }} RoomSettings
+ * @typedef {import("../connection/event-feed.js").RoomSettings} RoomSettings
  */
 export class RoomRules {
   /** @type {RoomSettings} */
