@@ -460,7 +460,13 @@ const openSettings = settingsDialog(
   say,
 );
 element("room-settings").addEventListener("click", openSettings);
-for (const id of ["manage-room", "room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
+/** The tools of whoever holds the room's key show while this browser holds it, whichever tab it came to. */
+function showKeyHolderTools() {
+  for (const id of ["manage-room", "room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
+  people.render();
+}
+showKeyHolderTools();
+roomKey.onChange(showKeyHolderTools);
 
 leaveButton.addEventListener("click", async () => {
   const token = session.token;

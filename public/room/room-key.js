@@ -26,6 +26,17 @@ export class RoomKey {
   }
 
   /**
+   * Calls `listener` when another tab of this browser keeps or drops the key, as opening a manage
+   * link there does.
+   * @param {() => void} listener
+   */
+  onChange(listener) {
+    addEventListener("storage", (event) => {
+      if (event.storageArea === localStorage && (event.key === null || event.key === this.storageKey)) listener();
+    });
+  }
+
+  /**
    * The link that opens the room with this key, on any device.
    * @param {string} room
    */

@@ -1,7 +1,7 @@
 import type { Page, Response } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe";
-import { joinRoom, messageWith, type Person, send, shownMessages, watch } from "./browser";
+import { joinRoom, menuItems, messageWith, type Person, send, shownMessages, watch } from "./browser";
 import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("tabs", {
@@ -36,6 +36,25 @@ const me = (page: Page) => page.locator("#people li.me");
 const pending = (page: Page) => page.locator("#messages li.pending");
 
 describe("one browser is one participant, in all its tabs", () => {
+  it("gives every tab the owner's tools once a manage link is opened in one of them", async () => {
+    const room = suite.room();
+    const claimed = await fetch(`${suite.server.url}/r/${room}/owner`, { method: "POST" });
+    expect(claimed.status).toBe(201);
+    const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+    const mia = await suite.person();
+    await joinRoom(mia, room, "Mia");
+    const manage = mia.page.getByRole("button", { name: "Manage room" });
+    expect(await manage.isVisible()).toBe(false);
+
+    const second = await mia.context.newPage();
+    watch(second, mia.errors);
+    await second.goto(`/r/${room}/#key=${ownerKey}`);
+    await second.getByRole("button", { name: "Manage room" }).waitFor();
+    await manage.waitFor();
+    await manage.click();
+    await expect.poll(() => menuItems(mia.page)).toContain("Copy moderator link");
+  });
+
   it("opens the room again in a new tab as the same person: no name refused, nothing said to the others", async () => {
     const { mia, bob, room } = await miaAndBob();
     await mia.page.close();
