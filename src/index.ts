@@ -77,6 +77,11 @@ const router = Router<IRequest, Args>({
   finally: [withSecurityHeaders],
 });
 
+/** A page is only read: GET and HEAD. */
+function onlyRead(request: Request, what: string): void {
+  if (request.method !== "GET" && request.method !== "HEAD") methodNotAllowed(what, "GET, HEAD");
+}
+
 function methodNotAllowed(what: string, allow: string): never {
   throw new FailureError(fail(405, "method_not_allowed", `${what} accepts ${allow}.`), { Allow: allow });
 }
@@ -97,7 +102,7 @@ router
   // the page is served only at `/r/<room>/`, so that its relative URLs resolve inside the room.
   .all("/r/:room", async (request, env) => {
     const room = roomOf(request);
-    if (request.method !== "GET" && request.method !== "HEAD") methodNotAllowed("A room page", "GET, HEAD");
+    onlyRead(request, "A room page");
     const url = new URL(request.url);
     if (url.pathname !== `/r/${room}/`) {
       url.pathname = `/r/${room}/`;
@@ -106,7 +111,7 @@ router
     return roomPage(request, env, room);
   })
   .all("/", (request, env) => {
-    if (request.method !== "GET" && request.method !== "HEAD") methodNotAllowed("The lobby's page", "GET, HEAD");
+    onlyRead(request, "The lobby's page");
     return roomPage(request, env, DEFAULT_ROOM);
   })
   // Static files are normally answered before the Worker runs; this covers the paths routed to

@@ -21,6 +21,16 @@ function untilLive(reader: EventStreamReader, room: string): Promise<void> {
   return heartbeatsUntil(reader, async () => (await stub.stats()).catchingUp === 0, "the stream never went live");
 }
 
+/** Alice and Bob in a fresh room, with Bob's stream live and so sent every signal. */
+async function aliceAndBobListening() {
+  const room = freshRoom();
+  const alice = await joinAs(room, "alice");
+  const bob = await joinAs(room, "bob");
+  const { reader } = await openStream(room, { token: bob.token });
+  await untilLive(reader, room);
+  return { alice, bob, reader };
+}
+
 /** The frames of a stream's raw text that are typing signals. */
 function typingFrames(raw: string): string[] {
   return raw.split("\n\n").filter((frame) => frame.split("\n").includes("event: typing"));
@@ -63,11 +73,7 @@ describe("typing", () => {
   });
 
   it("refuses a third signal within TYPING_INTERVAL_SECONDS with 429 and Retry-After, and sends it to nobody", async () => {
-    const room = freshRoom();
-    const alice = await joinAs(room, "alice");
-    const bob = await joinAs(room, "bob");
-    const { reader } = await openStream(room, { token: bob.token });
-    await untilLive(reader, room);
+    const { alice, bob, reader } = await aliceAndBobListening();
     // One signal an interval, and one more at once for network jitter.
     expect((await typing(alice)).status).toBe(204);
     expect((await typing(alice)).status).toBe(204);
@@ -88,11 +94,7 @@ describe("typing", () => {
   });
 
   it("takes a signal right after the participant's message, though two used up the burst, and sends it to the others", async () => {
-    const room = freshRoom();
-    const alice = await joinAs(room, "alice");
-    const bob = await joinAs(room, "bob");
-    const { reader } = await openStream(room, { token: bob.token });
-    await untilLive(reader, room);
+    const { alice, bob, reader } = await aliceAndBobListening();
     expect((await typing(alice)).status).toBe(204);
     expect((await typing(alice)).status).toBe(204);
     expect((await typing(alice)).status).toBe(429);

@@ -11,16 +11,23 @@ import { SessionRoles } from "./session-roles";
  * presenting none, by the session (`token`) it comes from, which acts with the authority it
  * joined with.
  */
-export type ModerationRequest = { credential: Credential | undefined; token?: string } & (
-  | { action: "settings"; settings: Partial<RoomSettings> }
-  | { action: "moderator-key"; keyHash: string | undefined }
-  | { action: "delete"; id: number }
-  | { action: "remove"; name: string; minutes: number }
-  | { action: "lift"; name: string }
-);
+/** What a moderation request acts with: a presented key, or else the session that sent it. */
+export interface Authority {
+  credential: Credential | undefined;
+  token?: string;
+}
+
+export type ModerationRequest = Authority &
+  (
+    | { action: "settings"; settings: Partial<RoomSettings> }
+    | { action: "moderator-key"; keyHash: string | undefined }
+    | { action: "delete"; id: number }
+    | { action: "remove"; name: string; minutes: number }
+    | { action: "lift"; name: string }
+  );
 
 /** What moderation needs of the room's participants. */
-export interface Participants {
+export interface ParticipantsInReach {
   /** The session of whoever is in the room under this name. */
   onlineByName(name: string): { token: string; name: string } | undefined;
   /**
@@ -55,13 +62,13 @@ export class Moderation {
   readonly #roles: SessionRoles;
 
   readonly #removals: Removals;
-  readonly #participants: Participants;
+  readonly #participants: ParticipantsInReach;
 
   constructor(
     control: RoomControl,
     changes: MessageChanges,
     removals: Removals,
-    participants: Participants,
+    participants: ParticipantsInReach,
     publish: (event: RoomEvent, links?: { target?: number }) => number,
     removeSettingsEvents: () => void,
     sql: SqlStorage,
@@ -103,10 +110,9 @@ export class Moderation {
         return { ok: true, id: this.#publish({ kind: "moderators", at: now }) };
       }
       case "delete": {
-        const planned = this.#changes.delete({ moderator: true }, request.id, now);
+        const planned = this.#moderatedDeletion(request.id, role, now);
         if (!planned.ok) return planned;
         const event = planned.change();
-        logAction("delete_message", role);
         return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
       }
       case "remove": {
@@ -151,6 +157,11 @@ export class Moderation {
     const own = this.#changes.delete({ author: token }, id, now);
     const role = this.#roles.get(token);
     if (own.ok || own.code !== "not_author" || role === undefined) return own;
+    return this.#moderatedDeletion(id, role, now);
+  }
+
+  /** A deletion of anyone's message by the room's authority, logged once it is made. */
+  #moderatedDeletion(id: number, role: Role, now: number): Result<{ change: PlannedChange }> {
     const planned = this.#changes.delete({ moderator: true }, id, now);
     if (!planned.ok) return planned;
     return {

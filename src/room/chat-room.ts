@@ -38,16 +38,14 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #control: RoomControl;
   readonly #moderation: Moderation;
   readonly #subscribers: Subscribers;
-  readonly #presence: Presence;
   readonly #participants: Participants;
-  readonly #catchUp: CatchUp;
   readonly #streams: StreamAdmission;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
-    this.#catchUp = new CatchUp(this.#log, this.#config);
+    const catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
     this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#config);
@@ -74,10 +72,10 @@ export class ChatRoom extends DurableObject<Env> {
       this.#config.maxBacklogBytes,
       this.#config.maxRoomBacklogBytes,
       this.#config.heartbeatMs,
-      (afterId, beforeId) => this.#catchUp.page(afterId, beforeId),
+      (afterId, beforeId) => catchUp.page(afterId, beforeId),
       (stream) => this.#streams.closed(stream),
     );
-    this.#presence = new Presence(
+    const presence = new Presence(
       this.#config.presenceGraceMs,
       (token) => this.#subscribers.countOwnedBy(token),
       (at) => {
@@ -90,22 +88,22 @@ export class ChatRoom extends DurableObject<Env> {
       config: this.#config,
       subscribers: this.#subscribers,
       sessions: this.#sessions,
-      presence: this.#presence,
+      presence,
       moderation: this.#moderation,
-      greeting: (lastEventId) => this.#catchUp.greeting(lastEventId, this.users(), this.#control.settings),
+      greeting: (lastEventId) => catchUp.greeting(lastEventId, this.users(), this.#control.settings),
       comesBack: (session, now) => this.#publish(this.#participants.joinEvent(session.token, session.name, now)),
     });
     this.#participants = new Participants({
       config: this.#config,
       sessions: this.#sessions,
       sentKeys: this.#sentKeys,
-      presence: this.#presence,
+      presence,
       moderation: this.#moderation,
       subscribers: this.#subscribers,
       publish: (event) => this.#publish(event),
     });
     void ctx.blockConcurrencyWhile(async () => {
-      this.#presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
+      presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
       // No stream survives a restart.
       this.#sessions.clearStreaming();
     });

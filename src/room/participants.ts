@@ -1,3 +1,4 @@
+import { UNKNOWN_ADDRESS } from "../common/client-address";
 import type { RoomConfig } from "../common/config";
 import { RateLimiter } from "../common/rate-limit";
 import { fail, type Result } from "../common/result";
@@ -66,7 +67,7 @@ export class Participants {
     const current = request.token === undefined ? undefined : sessions.get(request.token);
     // Joining costs nothing to repeat but fills the history and the session table, so each
     // address may only do it at a measured pace.
-    const waitMs = this.#joinLimiter.take(request.client ?? "unknown", now);
+    const waitMs = this.#joinLimiter.take(request.client ?? UNKNOWN_ADDRESS, now);
     if (waitMs > 0) {
       return fail(429, "rate_limited", "Too many joins from your address; wait a moment.", Math.ceil(waitMs / 1000));
     }
@@ -76,7 +77,7 @@ export class Participants {
     if (holder && holder.token !== current?.token) {
       return fail(409, "name_taken", `Someone in this room is already called ${holder.name}; pick another name.`);
     }
-    this.expire(now);
+    this.#expire(now);
 
     if (current) {
       const renamed = current.name !== request.name;
@@ -191,7 +192,7 @@ export class Participants {
       this.#forgetPresent(session.token);
       this.#parts.publish(leaveEvent(session.name, now));
     }
-    this.expire(now);
+    this.#expire(now);
     presence.schedule(sessions.online());
   }
 
@@ -205,7 +206,7 @@ export class Participants {
   }
 
   /** Ends the sessions idle past their time to live, and what was kept for them. */
-  expire(now: number): void {
+  #expire(now: number): void {
     if (this.#parts.sessions.expire(now - this.#parts.config.sessionTtlMs) > 0) {
       this.#parts.sentKeys.forgetEndedSessions();
       this.#parts.moderation.forgetSessions();

@@ -183,7 +183,7 @@ export class SubscriberStream {
    */
   end(last?: Uint8Array): void {
     if (this.#closed) return;
-    if (this.#outboxBytes > 0) this.enqueue(concatBytes(this.#outbox, this.#outboxBytes));
+    if (this.#outboxBytes > 0) this.#flush();
     if (last !== undefined) this.enqueue(last);
     try {
       this.#controller.terminate();
@@ -232,6 +232,11 @@ export class SubscriberStream {
     const drained = await this.#drained();
     this.#waiting = false;
     if (!drained || this.#outboxBytes === 0) return;
+    this.#flush();
+  }
+
+  /** Sends what the outbox holds as one chunk. */
+  #flush(): void {
     const chunk = concatBytes(this.#outbox, this.#outboxBytes);
     this.#release();
     this.enqueue(chunk);

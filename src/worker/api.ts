@@ -14,7 +14,8 @@ import {
   parseSwitch,
   parseTopic,
 } from "../common/validate";
-import { type Credential, newRoomKey, presentedCredential } from "../moderation/room-keys";
+import type { Authority } from "../moderation/moderation";
+import { newRoomKey, presentedCredential } from "../moderation/room-keys";
 import type { ChatRoom } from "../room/chat-room";
 import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
@@ -260,11 +261,7 @@ export async function liftRemoval(request: Request, env: Env, roomName: string):
  * when given (its session is then not read), else its session, which the room finds holding
  * whatever authority it joined with, or none.
  */
-async function requireAuthority(
-  request: Request,
-  env: Env,
-  roomName: string,
-): Promise<{ credential: Credential | undefined; token?: string }> {
+async function requireAuthority(request: Request, env: Env, roomName: string): Promise<Authority> {
   const credential = await presentedCredential(request, env.ADMIN_TOKEN);
   if (credential) return { credential };
   const token = presentedToken(request, roomName)?.token;

@@ -4,21 +4,6 @@ import { pageSuite } from "./page-suite";
 
 const suite = pageSuite("preview");
 
-/** Claims `room` from Node, as the page's New room does, and sets its topic with the owner's key. */
-async function claimWithTopic(room: string, topic: string): Promise<void> {
-  const base = `${suite.server.url}/r/${room}`;
-  const claimed = await fetch(`${base}/owner`, { method: "POST" });
-  expect(claimed.status).toBe(201);
-  const { ownerKey } = (await claimed.json()) as { ownerKey: string };
-  const set = await fetch(`${base}/room`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json", "Chat-Room-Key": ownerKey },
-    body: JSON.stringify({ topic }),
-  });
-  expect(set.status).toBe(200);
-  await set.body?.cancel();
-}
-
 /** Each `<meta>` with a `property` or `name`, as the browser parsed it. */
 function metaTags(page: Page): Promise<Record<string, string>> {
   return page.evaluate(() =>
@@ -39,11 +24,10 @@ function headShape(page: Page): Promise<string[]> {
 
 describe("a room's page in Chromium", () => {
   it("is titled for its room and carries its topic in the link-preview tags, markup and quotes as text", async () => {
-    const room = suite.room();
     const topic = `"><script>alert(1)</script> ' onload='x &amp; <b>bold</b>`;
     const plain = await suite.person();
     await plain.page.goto(`/r/${suite.room()}/`);
-    await claimWithTopic(room, topic);
+    const { room } = await suite.ownedRoom({ topic });
     const { page } = await suite.person();
     await page.goto(`/r/${room}/`);
     await page.locator("#connection[data-state=live]").waitFor();

@@ -18,23 +18,6 @@ async function twoPeople(here = suite.room()): Promise<[Person, Person]> {
 
 const pending = (person: Person) => person.page.locator("#messages li.pending");
 
-/** A room claimed from Node, as the page's New room does, whose owner has set slow mode. */
-async function roomInSlowMode(slowModeSeconds: number): Promise<string> {
-  const room = suite.room();
-  const base = `${suite.server.url}/r/${room}`;
-  const claimed = await fetch(`${base}/owner`, { method: "POST" });
-  expect(claimed.status).toBe(201);
-  const { ownerKey } = (await claimed.json()) as { ownerKey: string };
-  const set = await fetch(`${base}/room`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json", "Chat-Room-Key": ownerKey },
-    body: JSON.stringify({ slowModeSeconds }),
-  });
-  expect(set.status).toBe(200);
-  await set.body?.cancel();
-  return room;
-}
-
 /** The seconds a waiting message says it will wait, if it says. */
 async function sendsIn(person: Person): Promise<number | undefined> {
   const status = await pending(person).locator(".status").textContent();
@@ -91,7 +74,7 @@ describe("the page's outbox", () => {
 
   it("says when a message held by slow mode goes, counting down, and why, and sends it then", async () => {
     // Short, but long enough that a busy machine still sees the wait counted down.
-    const [alice, bob] = await twoPeople(await roomInSlowMode(4));
+    const [alice, bob] = await twoPeople((await suite.ownedRoom({ slowModeSeconds: 4 })).room);
     await send(alice, "first");
     await send(alice, "second");
     await expect.poll(() => sendsIn(alice)).toBeGreaterThan(1);

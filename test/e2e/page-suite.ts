@@ -12,6 +12,11 @@ export interface PageSuite {
   person(options?: { width?: number; height?: number; dark?: boolean }): Promise<Person>;
   /** A room name no other test uses. */
   room(): string;
+  /**
+   * A fresh room claimed from Node, as the page's New room does, with `settings` (topic, slow
+   * mode, read-only) set by its owner; the owner's key comes with it.
+   */
+  ownedRoom(settings?: Record<string, unknown>): Promise<{ room: string; ownerKey: string }>;
 }
 
 /**
@@ -64,6 +69,23 @@ export function pageSuite(
     room() {
       rooms += 1;
       return `${label}-${rooms}-${Date.now().toString(36)}`;
+    },
+    async ownedRoom(settings) {
+      const room = this.room();
+      const base = `${started(server).url}/r/${room}`;
+      const claimed = await fetch(`${base}/owner`, { method: "POST" });
+      expect(claimed.status).toBe(201);
+      const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+      if (settings) {
+        const set = await fetch(`${base}/room`, {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json", "Chat-Room-Key": ownerKey },
+          body: JSON.stringify(settings),
+        });
+        expect(set.status).toBe(200);
+        await set.body?.cancel();
+      }
+      return { room, ownerKey };
     },
   };
 }

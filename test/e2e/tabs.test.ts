@@ -37,10 +37,7 @@ const pending = (page: Page) => page.locator("#messages li.pending");
 
 describe("one browser is one participant, in all its tabs", () => {
   it("gives every tab the owner's tools once a manage link is opened in one of them", async () => {
-    const room = suite.room();
-    const claimed = await fetch(`${suite.server.url}/r/${room}/owner`, { method: "POST" });
-    expect(claimed.status).toBe(201);
-    const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+    const { room, ownerKey } = await suite.ownedRoom();
     const mia = await suite.person();
     await joinRoom(mia, room, "Mia");
     const manage = mia.page.getByRole("button", { name: "Manage room" });
@@ -112,9 +109,7 @@ describe("one browser is one participant, in all its tabs", () => {
   });
 
   it("closes the composer in every tab when a moderator removes the participant", async () => {
-    const room = suite.room();
-    const claimed = await fetch(`${suite.server.url}/r/${room}/owner`, { method: "POST" });
-    const { ownerKey } = (await claimed.json()) as { ownerKey: string };
+    const { room, ownerKey } = await suite.ownedRoom();
     const { mia } = await miaAndBob(room);
     const second = await anotherTab(mia, room);
     await expect.poll(() => me(second).textContent()).toBe("Mia");
