@@ -368,10 +368,11 @@ messageInput.addEventListener("input", () => {
 
 /** Tells the room this participant is typing, at most once per the room's interval. */
 function signalTyping() {
-  const token = session.token;
   // Changing a message already sent is not news to the others.
-  if (!token || !limits || !messageInput.value.trim() || composerContext.mode?.kind === "edit") return;
-  if (!typingPace.due(limits.typingIntervalMs)) return;
+  if (!limits || !messageInput.value.trim() || composerContext.mode?.kind === "edit") return;
+  // Read after the cheap checks: the session is parsed from storage, and this runs on every keystroke.
+  const token = session.token;
+  if (!token || !typingPace.due(limits.typingIntervalMs)) return;
   // A lost signal only means nobody sees the typing; it is never worth telling the person.
   api.typing(token).catch(() => undefined);
 }

@@ -20,6 +20,11 @@ export function pressMessageButton(event, list) {
   const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
   const item = button?.closest("li.message");
   if (!(button instanceof HTMLElement) || !(item instanceof HTMLElement)) return;
+  // A quote jumps to its original from any message, a waiting one too.
+  if (button.dataset.action === "jump") {
+    if (!list.jump(Number(button.dataset.target))) list.actions.originGone();
+    return;
+  }
   const id = Number(item.dataset.id);
   const message = list.message(id);
   if (!message) return;
@@ -58,7 +63,5 @@ export function pressMessageButton(event, list) {
     case "remove-person":
       list.actions.removePerson(message.name);
       return;
-    case "jump":
-      if (!list.jump(Number(button.dataset.target))) list.actions.originGone();
   }
 }

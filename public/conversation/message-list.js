@@ -77,11 +77,7 @@ export class MessageList {
       }),
     );
     this.focus = new MessageFocus(list);
-    this.pending = new PendingMessages(
-      list,
-      () => this.scrollToEnd(),
-      (id) => this.jump(id) || this.actions.originGone(),
-    );
+    this.pending = new PendingMessages(list, () => this.scrollToEnd());
   }
 
   /**

@@ -25,12 +25,10 @@ export class PendingMessages {
   /**
    * @param {HTMLOListElement} list the conversation, which they are shown at the end of
    * @param {() => void} onAdded called when one more is shown, to bring it into view
-   * @param {(id: number) => void} jump brings the message a reply answers into view
    */
-  constructor(list, onAdded, jump) {
+  constructor(list, onAdded) {
     this.list = list;
     this.onAdded = onAdded;
-    this.jump = jump;
   }
 
   /**
@@ -125,12 +123,7 @@ export class PendingMessages {
     status.className = failed === undefined ? "status" : "status failed";
     if (failed !== undefined) status.textContent = `Not sent: ${failed}`;
     item.append(status);
-    if (quote) {
-      const original = quoteOf(quote);
-      // The conversation's own buttons act on sent messages only.
-      if (original instanceof HTMLButtonElement) original.addEventListener("click", () => this.jump(quote.id));
-      item.append(original);
-    }
+    if (quote) item.append(quoteOf(quote));
     const body = document.createElement("p");
     body.className = "text";
     body.textContent = text;
