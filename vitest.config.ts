@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { readWranglerConfig } from "./test/support/node/wrangler-config.ts";
 
 // Small bounds so cut-offs happen within a test. Heartbeats are a real interval, so they are
 // short; presence is moved on by the tests themselves (runDurableObjectAlarm with the room's
@@ -20,6 +21,8 @@ const testVars = {
   MAX_STREAMS_PER_CLIENT: "1000",
   JOIN_RATE_BURST: "1000",
   JOIN_RATE_PER_MINUTE: "60000",
+  // The deployment's budgets, as wrangler.toml sets them, for the tests that spend them.
+  RATE_LIMITS: JSON.stringify(readWranglerConfig().rateLimits),
 };
 
 // Low per-address caps, for the flooding tests.

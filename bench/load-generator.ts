@@ -6,7 +6,10 @@
  *   node load-generator.ts <baseUrl> <room> <subscribers> <rate|max> <seconds> [wait]
  *
  * With `wait`, it waits for a line on stdin between connecting and publishing, so that the
- * server's memory can be read with every subscriber connected and nothing in flight.
+ * server's memory can be read with every subscriber connected and nothing in flight. With
+ * BENCH_SPREAD_ADDRESSES=1 in its environment, each subscriber names an address of its own as
+ * `CF-Connecting-IP` (see client-addresses.ts), so a deployment's per-address budgets count each
+ * reader apart.
  *
  * A fixed rate is an open-loop schedule: message i is due at start + i/rate whether or not
  * earlier posts have been answered, and its latency is counted from when it was due, so a
@@ -17,6 +20,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { chatClient, type Participant } from "../test/support/chat-client.ts";
+import { clientAddress } from "../test/support/client-addresses.ts";
 import { openRawStream } from "../test/support/node/raw-http-stream.ts";
 import { SseEventParser } from "../test/support/sse-events.ts";
 import { DeliveryLedger } from "./accounting.ts";
@@ -40,6 +44,7 @@ const seconds = Number(secondsArg);
 const maxRate = rateArg === "max";
 const rate = maxRate ? 0 : Number(rateArg);
 
+const spreadAddresses = process.env.BENCH_SPREAD_ADDRESSES === "1";
 const client = chatClient(fetch, baseUrl);
 const ledger = new DeliveryLedger(subscribers);
 /** When each message was due (fixed rate) or sent (max), by sequence number. */
@@ -95,7 +100,10 @@ async function openStream(index: number): Promise<void> {
         arrivedAt = performance.now();
         parser.feed(bytes.toString("latin1"));
       },
-      lastId >= 0 ? { "Last-Event-ID": String(lastId) } : {},
+      {
+        ...(lastId >= 0 ? { "Last-Event-ID": String(lastId) } : {}),
+        ...(spreadAddresses ? { "CF-Connecting-IP": clientAddress(index) } : {}),
+      },
     );
     socket.once("close", () => {
       if (finished) return;

@@ -116,8 +116,16 @@ function points(target: string): { subscribers: number; rate: number | "max" }[]
   return list;
 }
 
+/**
+ * Targets that count what each client address does across the deployment (with the emulated Rate
+ * Limiting binding): there every subscriber comes from an address of its own, as readers would.
+ * workerd alone has no such binding and is sent no address, as the Worker is sent none unless
+ * Cloudflare (or wrangler dev) names one.
+ */
+const COUNTS_ADDRESSES = new Set(["wrangler"]);
+
 /** Runs the load generator for one point, sampling the server's memory meanwhile. */
-async function measure(target: Target, subscribers: number, rate: number | "max"): Promise<PointResult> {
+async function measure(key: string, target: Target, subscribers: number, rate: number | "max"): Promise<PointResult> {
   const room = `bench-${subscribers}-${rate}-${Date.now().toString(36)}`;
   const command = [
     process.execPath,
@@ -143,7 +151,10 @@ async function measure(target: Target, subscribers: number, rate: number | "max"
     rssPeakBytes = Math.max(rssPeakBytes, groupRss(target.pgid));
   }, 100);
   const [file = "", ...args] = argv;
-  const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(file, args, {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, BENCH_SPREAD_ADDRESSES: COUNTS_ADDRESSES.has(key) ? "1" : "" },
+  });
   // A generator that died before reading its go-ahead is reported by its exit code below.
   child.stdin.on("error", () => undefined);
   let out = "";
@@ -333,7 +344,7 @@ async function main(): Promise<void> {
           await target.stop();
           target = await start();
         }
-        const result = await measure(target, subscribers, rate).catch((error: unknown) => {
+        const result = await measure(key, target, subscribers, rate).catch((error: unknown) => {
           const reason = `${target.name}, N=${subscribers}, rate=${rate}: ${String(error).replace(/\s+/g, " ").slice(0, 200)}`;
           failures.push(reason);
           process.stdout.write(`  failed: ${reason}\n  server output:\n${lastLines(target)}\n`);

@@ -19,6 +19,7 @@ import { newRoomKey, presentedCredential } from "../moderation/room-keys";
 import type { ChatRoom } from "../room/chat-room";
 import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
+import { spendDeploymentBudget } from "./deployment-limits";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
 import {
@@ -70,13 +71,16 @@ export async function openStream(request: Request, env: Env, roomName: string): 
   const presented = presentedToken(request, roomName);
   const pending = presentedPendingToken(request, roomName);
   const rawId = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("lastEventId");
+  const lastEventId = rawId === null || rawId === "" ? undefined : parseEventId(rawId);
+  const client = clientAddress(request);
+  await spendDeploymentBudget(env, "streams", client);
   const response = await room(env, roomName).fetch(
     toRoomRequest({
       token: presented?.token,
       strict: presented !== undefined && presented.source !== "cookie",
       pendingToken: pending,
-      lastEventId: rawId === null || rawId === "" ? undefined : parseEventId(rawId),
-      client: clientAddress(request),
+      lastEventId,
+      client,
     }),
   );
   // A refusal is the room's own JSON error, made and logged there.
@@ -98,12 +102,14 @@ export async function join(request: Request, env: Env, roomName: string): Promis
   const config = readConfig(env);
   const fields = await readFields(request);
   const name = parseDisplayName(requiredField(fields, "name"), config.nameMaxLength);
+  const client = clientAddress(request);
+  await spendDeploymentBudget(env, "joins", client);
   const joined = unwrap(
     await room(env, roomName).join({
       name,
       token: presentedToken(request, roomName)?.token,
       pendingToken: presentedPendingToken(request, roomName),
-      client: clientAddress(request),
+      client,
       credential: await presentedCredential(request, env.ADMIN_TOKEN),
     }),
   );
@@ -194,9 +200,11 @@ async function react(request: Request, env: Env, roomName: string, on: boolean):
 }
 
 /** `POST /owner`: claim a room nothing has happened in yet; its owner key is answered once, and only its hash kept. */
-export async function claimRoom(_request: Request, env: Env, roomName: string): Promise<Response> {
+export async function claimRoom(request: Request, env: Env, roomName: string): Promise<Response> {
   if (roomName === DEFAULT_ROOM)
     throw new FailureError(fail(403, "lobby_has_no_owner", "The lobby belongs to nobody."));
+  // Every claim makes a room object with storage, billed to the operator, however it ends.
+  await spendDeploymentBudget(env, "roomClaims", clientAddress(request));
   const { key, hash } = await newRoomKey();
   unwrap(await room(env, roomName).claim({ keyHash: hash }));
   return json({ room: roomName, ownerKey: key }, 201, { "Cache-Control": "no-store" });
