@@ -12,6 +12,7 @@ import { messageActions } from "./conversation/message-actions.js";
 import { MessageList } from "./conversation/message-list.js";
 import { TypingIndicator, TypingPace } from "./conversation/typing-indicator.js";
 import { UnreadTitle } from "./conversation/unread-title.js";
+import { ownerKeyReplacement } from "./room/owner-key.js";
 import { PeopleList } from "./room/people-list.js";
 import { RoomKey } from "./room/room-key.js";
 import { setUpRoomMenu } from "./room/room-menu.js";
@@ -24,6 +25,8 @@ import { settingsDialog } from "./room/settings-dialog.js";
  */
 
 const NAME_KEY = "chat.name";
+/** The Manage room menu's items that a moderator's page does not show. */
+const OWNER_TOOLS = ["moderator-link", "revoke-moderators", "replace-owner-key"];
 
 /** @param {string} id */
 function element(id) {
@@ -164,6 +167,11 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
       people.clearModerators();
       return;
     }
+    if (event.kind === "owner_key") {
+      void ownerKey.replaced();
+      if (news) void markOwnersAnew();
+      return;
+    }
     if (event.kind === "lifted") {
       messages.addNotice(`A moderator let ${event.user} back in`);
       if (news && event.user === removedAs) {
@@ -230,6 +238,15 @@ function isOwn(message) {
   return myName !== undefined && message.name === myName;
 }
 
+/** Whoever joined with a replaced owner key is no longer marked: the room knows who still is. */
+async function markOwnersAnew() {
+  try {
+    people.reset(await api.users());
+  } catch {
+    // The next stream's greeting marks them.
+  }
+}
+
 /** @param {string} name */
 async function liftRemoval(name) {
   try {
@@ -276,8 +293,8 @@ function join(name) {
  */
 function entered(joined, previous) {
   myName = joined.name;
-  // Handing out moderator links is the owner's alone.
-  for (const id of ["moderator-link", "revoke-moderators"]) element(id).hidden = joined.role !== "owner";
+  // Handing out moderator links and replacing the owner key are the owner's alone.
+  for (const id of OWNER_TOOLS) element(id).hidden = joined.role !== "owner";
   localStorage.setItem(NAME_KEY, joined.name);
   joinForm.hidden = true;
   composer.hidden = false;
@@ -461,10 +478,23 @@ const openSettings = settingsDialog(
   say,
 );
 element("room-settings").addEventListener("click", openSettings);
+const ownerKey = ownerKeyReplacement({
+  confirm: /** @type {HTMLDialogElement} */ (element("replace-key-dialog")),
+  shown: /** @type {HTMLDialogElement} */ (element("new-key-dialog")),
+  room,
+  roomKey,
+  api,
+  token: () => session.token,
+  say,
+  lost: showKeyHolderTools,
+});
+element("replace-owner-key").addEventListener("click", ownerKey.ask);
 /** The tools of whoever holds the room's key show while this browser holds it, whichever tab it came to. */
 function showKeyHolderTools() {
   for (const id of ["manage-room", "room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;
   people.render();
+  // Read-only closes the composer of a page that no longer holds the key, and opens it for one that does.
+  rules.render();
 }
 showKeyHolderTools();
 roomKey.onChange(showKeyHolderTools);

@@ -17,7 +17,9 @@ import {
   postTyping,
   removeParticipant,
   removeReaction,
+  replaceOwnerKey,
   revokeModeratorKey,
+  roleHeld,
   updateRoom,
 } from "./worker/api";
 import { assertReasonableSize } from "./worker/request-limits";
@@ -39,6 +41,8 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/typing": { POST: postTyping },
   "/owner": { POST: claimRoom },
   "/moderator-key": { POST: makeModeratorKey, DELETE: revokeModeratorKey },
+  "/owner-key": { POST: replaceOwnerKey },
+  "/role": { GET: roleHeld },
   "/room": { PATCH: updateRoom },
   "/removals": { POST: removeParticipant, DELETE: liftRemoval },
 };

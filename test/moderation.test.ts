@@ -4,6 +4,7 @@ import type { Participant } from "./support/chat-client";
 import { jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
+import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
 import { act, call, joinAs, leave, openStream, sayOk, users } from "./support/self-client";
@@ -13,43 +14,6 @@ const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** A request to one of a room's endpoints with the room's key (or the operator's token). */
-function withKey(room: string | undefined, key: string, method: string, endpoint: string, fields?: object) {
-  const body = fields === undefined ? {} : jsonBody(fields);
-  return call(`${roomPath(room)}${endpoint}`, {
-    method,
-    ...body,
-    headers: { ...(fields === undefined ? {} : jsonBody({}).headers), "Chat-Room-Key": key },
-  });
-}
-
-async function claim(room: string): Promise<string> {
-  const response = await call(`${roomPath(room)}/owner`, { method: "POST" });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { ownerKey: string }).ownerKey;
-}
-
-async function lastEventId(room: string): Promise<number> {
-  return (await env.CHAT_ROOM.getByName(room).stats()).lastEventId;
-}
-
-/** Joins presenting the room's key (or the operator's token), as a manage link's page does; by token. */
-async function joinWithKey(room: string, name: string, key: string): Promise<Participant> {
-  const response = await call(`${roomPath(room)}/users`, {
-    method: "POST",
-    ...jsonBody({ name }),
-    headers: { ...jsonBody({}).headers, "Chat-Room-Key": key },
-  });
-  expect(response.status).toBe(201);
-  return { name, token: ((await response.json()) as { token: string }).token, room };
-}
-
-/** Makes a moderator key, which takes the rights of the one before. */
-async function moderatorKeyOf(room: string, ownerKey: string): Promise<string> {
-  return ((await (await withKey(room, ownerKey, "POST", "/moderator-key")).json()) as { moderatorKey: string })
-    .moderatorKey;
-}
 
 /** Posts as a participant who also presents the room's key, as an owner's page does. */
 function postAsOwner(participant: Participant, key: string, msg: string) {

@@ -50,6 +50,23 @@ export class ChatApi {
     return this.#send("POST", "/moderator-key", undefined, undefined, undefined, true);
   }
 
+  /**
+   * Replaces the owner key, as the room's owner (or the operator): the old one no longer works.
+   * @param {string | undefined} token the page's session, which goes on as the owner's
+   * @returns {Promise<{ ownerKey: string }>}
+   */
+  replaceOwnerKey(token) {
+    return this.#send("POST", "/owner-key", undefined, token, undefined, true);
+  }
+
+  /**
+   * The authority the page's key holds in the room now: `null` once it no longer works.
+   * @returns {Promise<{ role: "owner" | "moderator" | "operator" | null }>}
+   */
+  role() {
+    return this.#send("GET", "/role", undefined, undefined, undefined, true);
+  }
+
   /** Takes moderator rights back, as the room's owner. */
   revokeModerators() {
     return this.#send("DELETE", "/moderator-key", undefined, undefined, undefined, true);

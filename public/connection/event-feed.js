@@ -27,6 +27,7 @@ import { SseParser } from "./sse-parser.js";
  *   | { kind: "removed", user: string, until: number, at: number }
  *   | { kind: "lifted", user: string, at: number }
  *   | { kind: "moderators", at: number }
+ *   | { kind: "owner_key", at: number }
  * )} ModerationEvent
  * @typedef {{ topic: string, slowModeSeconds: number, readOnly: boolean }} RoomSettings
  * @typedef {{ name: string, role?: "owner" | "moderator" }} OnlineUser
@@ -50,8 +51,8 @@ import { SseParser } from "./sse-parser.js";
  * }} FeedHandlers
  */
 
-/** What a moderator did to a participant or to moderator rights, each stored with an id. */
-const MODERATION = new Set(["removed", "lifted", "moderators"]);
+/** What a moderator did to a participant, or the owner to moderator rights or the owner key, each stored with an id. */
+const MODERATION = new Set(["removed", "lifted", "moderators", "owner_key"]);
 /**
  * The events the room stores, each with an id: messages, joins and leaves, changes to messages,
  * and moderation (the room's settings, sent in every greeting too, are handled apart).

@@ -26,6 +26,23 @@ export class RoomKey {
   }
 
   /**
+   * Keeps a new key for the room, this one replacing the key held before, in every tab of this browser.
+   * @param {string} key
+   */
+  keep(key) {
+    localStorage.setItem(this.storageKey, key);
+  }
+
+  /**
+   * Drops `key`, which no longer works, unless another tab of this browser has kept a new key in
+   * its place meanwhile.
+   * @param {string} key
+   */
+  forget(key) {
+    if (this.value === key) localStorage.removeItem(this.storageKey);
+  }
+
+  /**
    * Calls `listener` when another tab of this browser keeps or drops the key, as opening a manage
    * link there does.
    * @param {() => void} listener

@@ -79,7 +79,13 @@ export interface ModeratorsEvent {
   at: number;
 }
 
-export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent | RemovalEvent | ModeratorsEvent;
+/** The owner key was replaced (or the operator gave the room its first owner): whoever held the old one owns it no more. */
+export interface OwnerKeyEvent {
+  kind: "owner_key";
+  at: number;
+}
+
+export type RoomEvent = ChatEvent | ChangeEvent | SettingsEvent | RemovalEvent | ModeratorsEvent | OwnerKeyEvent;
 
 /** The SSE event name an event is sent under: none for what the original chat showed. */
 export function sseEventName(event: RoomEvent): Exclude<RoomEvent, ChatEvent>["kind"] | undefined {

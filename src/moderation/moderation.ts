@@ -21,6 +21,7 @@ export type ModerationRequest = Authority &
   (
     | { action: "settings"; settings: Partial<RoomSettings> }
     | { action: "moderator-key"; keyHash: string | undefined }
+    | { action: "owner-key"; keyHash: string }
     | { action: "delete"; id: number }
     | { action: "remove"; name: string; minutes: number }
     | { action: "lift"; name: string }
@@ -94,7 +95,7 @@ export class Moderation {
   }
 
   act(request: ModerationRequest, now: number): Result<ModerationDone> {
-    const role = this.#authority(request);
+    const role = this.authority(request);
     if (!role) return fail(403, "not_a_moderator", "Only the room's owner or a moderator can do this.");
     switch (request.action) {
       case "moderator-key": {
@@ -108,6 +109,18 @@ export class Moderation {
         this.#roles.clearModerators();
         logAction(request.keyHash === undefined ? "moderators_revoked" : "moderator_key_made", role);
         return { ok: true, id: this.#publish({ kind: "moderators", at: now }) };
+      }
+      case "owner-key": {
+        if (role === "moderator") return fail(403, "not_the_owner", "Only the room's owner can replace the owner key.");
+        // Only the operator gets this far in a room without an owner, and gives it one.
+        const replacing = this.#control.hasOwner;
+        this.#control.setOwner(request.keyHash);
+        // Whoever joined with the old key holds the room no more, and everyone is told, so that
+        // pages holding it find out. The session that replaced it as the owner goes on as the
+        // owner: its page holds the new key.
+        this.#roles.clearOwners(role === "owner" ? request.token : undefined);
+        logAction(replacing ? "owner_key_replaced" : "owner_key_made", role);
+        return { ok: true, id: this.#publish({ kind: "owner_key", at: now }) };
       }
       case "delete": {
         const planned = this.#moderatedDeletion(request.id, role, now);
@@ -178,7 +191,7 @@ export class Moderation {
    * The authority a request acts with. A key, when given, is judged alone, as it always was;
    * without one, the session holds whatever it joined with, for as long as its mark stands.
    */
-  #authority(request: ModerationRequest): Role | undefined {
+  authority(request: Authority): Role | undefined {
     if (request.credential !== undefined) return this.#control.role(request.credential);
     return request.token === undefined ? undefined : this.#roles.get(request.token);
   }
@@ -232,13 +245,13 @@ export class Moderation {
 
   /** A session joined presenting `credential`: it is marked with the role that holds, or unmarked. */
   joined(token: string, credential: Credential | undefined): void {
-    const role = this.#control.role(credential);
-    this.#roles.set(token, role === undefined ? undefined : role === "moderator" ? "moderator" : "owner");
+    this.#roles.set(token, this.#control.role(credential));
   }
 
-  /** How a session is marked in the online list. */
+  /** How a session is marked in the online list, where the operator shows as the owner. */
   mark(token: string): "owner" | "moderator" | undefined {
-    return this.#roles.get(token);
+    const role = this.#roles.get(token);
+    return role === "operator" ? "owner" : role;
   }
 
   posted(token: string, now: number): void {

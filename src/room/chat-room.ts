@@ -6,9 +6,9 @@ import { MessageChanges, type PlannedChange } from "../conversation/message-chan
 import { Reactions } from "../conversation/reactions";
 import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
-import { Moderation, type ModerationDone, type ModerationRequest } from "../moderation/moderation";
+import { type Authority, Moderation, type ModerationDone, type ModerationRequest } from "../moderation/moderation";
 import { Removals } from "../moderation/removals";
-import { RoomControl, type RoomSettings } from "../moderation/room-control";
+import { type Role, RoomControl, type RoomSettings } from "../moderation/room-control";
 import type { Credential } from "../moderation/room-keys";
 import { encodeMessage } from "../streams/sse";
 import type { SentEvent } from "../streams/subscriber-stream";
@@ -222,6 +222,11 @@ export class ChatRoom extends DurableObject<Env> {
       if (!known.ok) return known;
     }
     return this.#moderation.act(request, Date.now());
+  }
+
+  /** The authority a key, or else a session, holds in the room now; asking changes nothing. */
+  authority(request: Authority): Role | null {
+    return this.#moderation.authority(request) ?? null;
   }
 
   /** Who is in the room now, by name. */

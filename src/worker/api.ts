@@ -227,6 +227,32 @@ export async function revokeModeratorKey(request: Request, env: Env, roomName: s
   return json({ room: roomName, id: done.id });
 }
 
+/**
+ * `POST /owner-key`: the owner, or the operator, replaces the owner key. The new one is answered
+ * once; the old one, and every session that joined with it but the one replacing it, owns the room
+ * no more. The operator gives a room without an owner one this way; the lobby stays nobody's.
+ */
+export async function replaceOwnerKey(request: Request, env: Env, roomName: string): Promise<Response> {
+  if (roomName === DEFAULT_ROOM)
+    throw new FailureError(fail(403, "lobby_has_no_owner", "The lobby belongs to nobody."));
+  const authority = await requireAuthority(request, env, roomName);
+  // The session comes along with a key, so that the owner's page that replaces it stays the owner's.
+  const token = presentedToken(request, roomName)?.token;
+  const { key, hash } = await newRoomKey();
+  unwrap(await room(env, roomName).moderate({ ...authority, token, action: "owner-key", keyHash: hash }));
+  return json({ room: roomName, ownerKey: key }, 201);
+}
+
+/**
+ * `GET /role`: the authority the presented key (or, without one, the session) holds in the room
+ * now, so that a page can tell whether the key it keeps still works.
+ */
+export async function roleHeld(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  const token = credential ? undefined : presentedToken(request, roomName)?.token;
+  return json({ room: roomName, role: await room(env, roomName).authority({ credential, token }) });
+}
+
 /** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */
 export async function updateRoom(request: Request, env: Env, roomName: string): Promise<Response> {
   const authority = await requireAuthority(request, env, roomName);

@@ -102,6 +102,7 @@ describe("a room's owner on the page", () => {
       "Copy manage link",
       "Copy moderator link",
       "Take back moderator rights",
+      "Replace owner key…",
     ]);
     expect(await focused(page)).toBe("menuitem: Room settings…");
     expect(await seriousViolations(page)).toEqual([]);
@@ -109,11 +110,11 @@ describe("a room's owner on the page", () => {
     await page.keyboard.press("ArrowDown");
     expect(await focused(page)).toBe("menuitem: Copy manage link");
     await page.keyboard.press("End");
-    expect(await focused(page)).toBe("menuitem: Take back moderator rights");
+    expect(await focused(page)).toBe("menuitem: Replace owner key…");
     await page.keyboard.press("ArrowDown");
     expect(await focused(page)).toBe("menuitem: Room settings…");
     await page.keyboard.press("ArrowUp");
-    expect(await focused(page)).toBe("menuitem: Take back moderator rights");
+    expect(await focused(page)).toBe("menuitem: Replace owner key…");
     await page.keyboard.press("Home");
     expect(await focused(page)).toBe("menuitem: Room settings…");
     await page.keyboard.press("Escape");
