@@ -14,19 +14,21 @@ import { TypingIndicator, TypingPace } from "./conversation/typing-indicator.js"
 import { UnreadTitle } from "./conversation/unread-title.js";
 import { ownerKeyReplacement } from "./room/owner-key.js";
 import { PeopleList } from "./room/people-list.js";
+import { deletedText, roomDeletion, showRoomDeleted } from "./room/room-deletion.js";
 import { RoomKey } from "./room/room-key.js";
-import { setUpRoomMenu } from "./room/room-menu.js";
+import { makeNewRoom, setUpRoomMenu } from "./room/room-menu.js";
 import { RoomRules } from "./room/room-rules.js";
 import { settingsDialog } from "./room/settings-dialog.js";
 
 /**
  * @typedef {import("./connection/event-feed.js").FeedState} FeedState
  * @typedef {import("./connection/event-feed.js").RoomLimits} RoomLimits
+ * @typedef {import("./room/room-deletion.js").Deleter} Deleter
  */
 
 const NAME_KEY = "chat.name";
 /** The Manage room menu's items that a moderator's page does not show. */
-const OWNER_TOOLS = ["moderator-link", "revoke-moderators", "replace-owner-key"];
+const OWNER_TOOLS = ["moderator-link", "revoke-moderators", "replace-owner-key", "delete-room"];
 
 /** @param {string} id */
 function element(id) {
@@ -102,6 +104,8 @@ const outbox = new Outbox(`chat.outbox.${room}`, {
   },
   onDelayed: (error) => say(describeDelay(error)),
   onSessionRefused(error) {
+    // A deleted room took the session with it, and there is nothing to join again.
+    if (deletedBy) return;
     // Waiting messages are sent once the person has joined again.
     showJoinForm();
     say(error.message);
@@ -114,6 +118,8 @@ let myName;
 let removedAs;
 /** The room's limits, from its stream's greeting; until then, the server alone checks. @type {RoomLimits | undefined} */
 let limits;
+/** Who deleted the room, once it is deleted: the page then does nothing more in it. @type {Deleter | undefined} */
+let deletedBy;
 /** When this tab tells the room its participant is typing. */
 const typingPace = new TypingPace();
 
@@ -211,6 +217,9 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
   },
   onGap() {
     messages.addNotice("Some earlier messages are no longer available.");
+  },
+  onDeleted(event) {
+    roomDeleted(event.by);
   },
   onState(state) {
     showConnection(state);
@@ -331,15 +340,46 @@ function removed(name, until) {
 }
 
 /**
- * Another tab of this browser joined, renamed, left or was removed: this one follows, unless it
- * knew already (its own stream told it of a removal).
+ * Another tab of this browser joined, renamed, left, was removed or saw the room deleted: this
+ * one follows, unless it knew already (its own stream told it of a removal). A page of a deleted
+ * room stays as it is until it is loaded again.
  * @param {import("./connection/room-session.js").Session | undefined} now
  * @param {import("./connection/room-session.js").Session | undefined} before
  */
 function follow(now, before) {
-  if (now?.token) entered(now, before?.token);
+  if (deletedBy) return;
+  if (now?.deletedBy) roomDeleted(now.deletedBy);
+  else if (now?.token) entered(now, before?.token);
   else if (myName !== undefined && now?.removedUntil) removed(now.name, now.removedUntil);
   else if (myName !== undefined) left();
+}
+
+/**
+ * The room was deleted, as this page's stream, its own deletion or another tab says: the page
+ * stops, forgets what it kept for the room (the session, whatever waited to be sent, the key),
+ * and says so where the conversation was. Loaded again, it goes into the room that follows.
+ * @param {Deleter} by
+ */
+function roomDeleted(by) {
+  if (deletedBy) return;
+  deletedBy = by;
+  feed.close();
+  // The session first: the browser's other tabs hear of the deletion from it.
+  session.roomDeleted(myName ?? session.current?.name ?? "", by);
+  outbox.clear();
+  const key = roomKey.value;
+  if (key !== undefined) roomKey.forget(key);
+  myName = undefined;
+  for (const open of document.querySelectorAll("dialog[open]")) if (open instanceof HTMLDialogElement) open.close();
+  composerContext.cancel();
+  for (const shown of [joinForm, composer, renameButton, leaveButton]) shown.hidden = true;
+  people.reset([]);
+  showKeyHolderTools();
+  messages.clear();
+  showRoomDeleted({ panel: element("room-deleted"), list: element("messages"), by });
+  connection.dataset.state = "deleted";
+  connection.textContent = "Room deleted";
+  say(deletedText(by));
 }
 
 function showJoinForm() {
@@ -489,6 +529,18 @@ const ownerKey = ownerKeyReplacement({
   lost: showKeyHolderTools,
 });
 element("replace-owner-key").addEventListener("click", ownerKey.ask);
+element("delete-room").addEventListener(
+  "click",
+  roomDeletion({
+    dialog: /** @type {HTMLDialogElement} */ (element("delete-room-dialog")),
+    room,
+    api,
+    token: () => session.token,
+    say,
+    deleted: roomDeleted,
+  }),
+);
+element("deleted-new-room").addEventListener("click", () => makeNewRoom(say));
 /** The tools of whoever holds the room's key show while this browser holds it, whichever tab it came to. */
 function showKeyHolderTools() {
   for (const id of ["manage-room", "room-settings", "manage-link"]) element(id).hidden = roomKey.value === undefined;

@@ -6,6 +6,7 @@ import {
   addReaction,
   claimRoom,
   deleteMessage,
+  deleteRoom,
   editMessage,
   join,
   leave,
@@ -43,7 +44,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/moderator-key": { POST: makeModeratorKey, DELETE: revokeModeratorKey },
   "/owner-key": { POST: replaceOwnerKey },
   "/role": { GET: roleHeld },
-  "/room": { PATCH: updateRoom },
+  "/room": { PATCH: updateRoom, DELETE: deleteRoom },
   "/removals": { POST: removeParticipant, DELETE: liftRemoval },
 };
 

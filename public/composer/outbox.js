@@ -119,6 +119,14 @@ export class Outbox {
     this.#changed();
   }
 
+  /** Drops every message waiting, and sends nothing more: the room they were written for is gone. */
+  clear() {
+    this.#paused = true;
+    clearTimeout(this.#retryTimer);
+    for (const item of load(this.#storageKey)) localStorage.removeItem(`${this.#storageKey}.${item.key}`);
+    this.#changed();
+  }
+
   async #drain() {
     if (this.#sending) return;
     this.#sending = true;

@@ -67,6 +67,16 @@ export class ChatApi {
     return this.#send("GET", "/role", undefined, undefined, undefined, true);
   }
 
+  /**
+   * Deletes the room and everything in it, as its owner (or the operator).
+   * @param {string} confirm the room's name, which the room asks for so that no slip deletes it
+   * @param {string | undefined} token the page's session, which holds the owner's mark if it joined with the key
+   * @returns {Promise<{ room: string, deleted: true }>}
+   */
+  deleteRoom(confirm, token) {
+    return this.#send("DELETE", "/room", { confirm }, token, undefined, true);
+  }
+
   /** Takes moderator rights back, as the room's owner. */
   revokeModerators() {
     return this.#send("DELETE", "/moderator-key", undefined, undefined, undefined, true);

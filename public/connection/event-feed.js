@@ -29,6 +29,7 @@ import { SseParser } from "./sse-parser.js";
  *   | { kind: "moderators", at: number }
  *   | { kind: "owner_key", at: number }
  * )} ModerationEvent
+ * @typedef {{ kind: "room_deleted", by: "owner" | "operator", at: number }} RoomDeletedEvent
  * @typedef {{ topic: string, slowModeSeconds: number, readOnly: boolean }} RoomSettings
  * @typedef {{ name: string, role?: "owner" | "moderator" }} OnlineUser
  * @typedef {"connecting" | "live" | "reconnecting"} FeedState
@@ -45,6 +46,7 @@ import { SseParser } from "./sse-parser.js";
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
  *   onGap: () => void,
+ *   onDeleted: (event: RoomDeletedEvent) => void,
  *   onState: (state: FeedState) => void,
  *   onRefused: () => Promise<void>,
  *   onTrouble: (message: string) => void,
@@ -302,6 +304,11 @@ export class EventFeed {
         return;
       case "gap":
         this.handlers.onGap();
+        return;
+      case "deleted":
+        // The room is gone, and every position in it: there is nothing to go back to.
+        this.close();
+        this.handlers.onDeleted(data);
     }
   }
 }

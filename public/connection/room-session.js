@@ -6,8 +6,12 @@
  * tab's change arrives by the `storage` event. To be someone else, one uses another browser
  * profile or a private window.
  *
- * @typedef {{ token?: string, name: string, role?: "owner" | "moderator", removedUntil?: number }} Session
- *   `token` is missing once the participant has left or was removed (then `removedUntil` says until when)
+ * @typedef {{
+ *   token?: string, name: string, role?: "owner" | "moderator", removedUntil?: number,
+ *   deletedBy?: "owner" | "operator",
+ * }} Session
+ *   `token` is missing once the participant has left, was removed (then `removedUntil` says until
+ *   when), or the room was deleted (then `deletedBy` says by whom)
  */
 
 export class RoomSession {
@@ -57,6 +61,15 @@ export class RoomSession {
    */
   removed(name, until) {
     this.#store({ name, removedUntil: until });
+  }
+
+  /**
+   * The room was deleted, and the session with it; the browser's other tabs are told by whom.
+   * @param {string} name
+   * @param {"owner" | "operator"} by
+   */
+  roomDeleted(name, by) {
+    this.#store({ name, deletedBy: by });
   }
 
   /** @param {Session} session */

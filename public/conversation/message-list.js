@@ -295,6 +295,15 @@ export class MessageList {
     this.#insert(item);
   }
 
+  /** Takes away everything shown: the room it was said in is gone. */
+  clear() {
+    this.list.replaceChildren();
+    this.#messages.clear();
+    this.#previous = undefined;
+    this.#lineSince = false;
+    this.button.hidden = true;
+  }
+
   /**
    * The reader left the tab (true) or came back (false). Messages that arrive while away are
    * marked by a line before the first of them, which stays until the reader leaves again.

@@ -2,13 +2,33 @@
 /**
  * The room's menu: copying the room's link, making a new room (which the maker owns), and,
  * behind one "Manage room" menu button, the tools of a page that holds the room's key: copying
- * the manage link, handing out and taking back moderator links (the room settings' dialog is
- * wired in app.js). On a phone the room's menu is itself behind a button, and an action closes it.
+ * the manage link, handing out and taking back moderator links (the room settings', the owner
+ * key's and the deletion's dialogs are wired in app.js). On a phone the room's menu is itself
+ * behind a button, and an action closes it.
  */
 
 import { ChatApi } from "../connection/chat-api.js";
 import { menuButton } from "./popup-menu.js";
 import { keepRoomKey, linkWithKey } from "./room-key.js";
+
+/**
+ * Makes a room with a random, hard-to-guess name, owned by its maker, and goes there.
+ * @param {(text: string) => void} say
+ */
+export async function makeNewRoom(say) {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const name = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join("");
+  // Whoever makes a room owns it: the key is answered once, and kept in this browser.
+  try {
+    const { ownerKey } = await new ChatApi(`/r/${name}`).claim();
+    keepRoomKey(name, ownerKey);
+  } catch (error) {
+    say(`The new room could not be made yours: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  location.assign(`/r/${name}/`);
+}
 
 /**
  * @param {HTMLElement} menu the menu (a popover on a phone)
@@ -31,20 +51,7 @@ export function setUpRoomMenu(menu, room, roomKey, say) {
     }
   });
 
-  menu.querySelector("#new-room")?.addEventListener("click", async () => {
-    const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
-    const bytes = crypto.getRandomValues(new Uint8Array(12));
-    const name = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join("");
-    // Whoever makes a room owns it: the key is answered once, and kept in this browser.
-    try {
-      const { ownerKey } = await new ChatApi(`/r/${name}`).claim();
-      keepRoomKey(name, ownerKey);
-    } catch (error) {
-      say(`The new room could not be made yours: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    location.assign(`/r/${name}/`);
-  });
+  menu.querySelector("#new-room")?.addEventListener("click", () => makeNewRoom(say));
 
   menu.querySelector("#manage-link")?.addEventListener("click", async () => {
     const link = roomKey.manageLink(room);

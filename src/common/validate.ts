@@ -35,7 +35,12 @@ export function parseRoomName(raw: string): string {
  * characters, without regard to case. "Alice", "ａｌｉｃｅ" and "ali\u200Bce" are one name.
  */
 export function nameKey(name: string): string {
-  return name.normalize("NFKC").replace(FORMAT, "").toLowerCase();
+  return nameForm(name).toLowerCase();
+}
+
+/** A name as {@link nameKey} compares it, with its case kept. */
+export function nameForm(name: string): string {
+  return name.normalize("NFKC").replace(FORMAT, "");
 }
 
 /** Normalizes and trims a display name and checks its length and characters. */

@@ -27,6 +27,9 @@ export type ModerationRequest = Authority &
     | { action: "lift"; name: string }
   );
 
+/** Who may delete a room. */
+export type RoomDeleter = Exclude<Role, "moderator">;
+
 /** What moderation needs of the room's participants. */
 export interface ParticipantsInReach {
   /** The session of whoever is in the room under this name. */
@@ -91,6 +94,19 @@ export class Moderation {
     }
     this.#control.setOwner(keyHash);
     logAction("claim", "owner");
+    return { ok: true };
+  }
+
+  /**
+   * Deletes the room, by `erase`, if the request may: its owner, or the operator. A room without
+   * an owner (the lobby among them) can be deleted by the operator alone.
+   */
+  deleteRoom(request: Authority, erase: (by: RoomDeleter) => void): Result<object> {
+    const role = this.authority(request);
+    if (!role) return fail(403, "not_a_moderator", "Only the room's owner can delete it.");
+    if (role === "moderator") return fail(403, "not_the_owner", "Only the room's owner can delete it.");
+    erase(role);
+    logAction("delete_room", role);
     return { ok: true };
   }
 
@@ -249,9 +265,18 @@ export class Moderation {
   }
 
   /** How a session is marked in the online list, where the operator shows as the owner. */
-  mark(token: string): "owner" | "moderator" | undefined {
-    const role = this.#roles.get(token);
-    return role === "operator" ? "owner" : role;
+  mark(token: string): Mark | undefined {
+    return asMark(this.#roles.get(token));
+  }
+
+  /** How a session that joins presenting `credential` will be marked. */
+  markFor(credential: Credential | undefined): Mark | undefined {
+    return asMark(this.#control.role(credential));
+  }
+
+  /** The sessions marked as the room's owner or a moderator, by token. */
+  *marked(): Generator<[token: string, mark: Mark]> {
+    for (const [token, role] of this.#roles.entries()) yield [token, asMark(role)];
   }
 
   posted(token: string, now: number): void {
@@ -262,6 +287,15 @@ export class Moderation {
   forget(token: string): void {
     this.#lastPostAt.delete(token);
   }
+}
+
+/** How the online list shows a role: the operator as the owner. */
+export type Mark = "owner" | "moderator";
+
+function asMark(role: Role): Mark;
+function asMark(role: Role | undefined): Mark | undefined;
+function asMark(role: Role | undefined): Mark | undefined {
+  return role === "operator" ? "owner" : role;
 }
 
 function logAction(action: string, role: Role): void {

@@ -25,6 +25,11 @@ export class SessionRoles {
     return this.#roles.get(token);
   }
 
+  /** Every marked session, by token. */
+  entries(): IterableIterator<[string, Role]> {
+    return this.#roles.entries();
+  }
+
   /** Marks a session, or takes its mark away. */
   set(token: string, role: Role | undefined): void {
     if (role === undefined) {

@@ -6,7 +6,13 @@ import { MessageChanges, type PlannedChange } from "../conversation/message-chan
 import { Reactions } from "../conversation/reactions";
 import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
-import { type Authority, Moderation, type ModerationDone, type ModerationRequest } from "../moderation/moderation";
+import {
+  type Authority,
+  Moderation,
+  type ModerationDone,
+  type ModerationRequest,
+  type RoomDeleter,
+} from "../moderation/moderation";
 import { Removals } from "../moderation/removals";
 import { type Role, RoomControl, type RoomSettings } from "../moderation/room-control";
 import type { Credential } from "../moderation/room-keys";
@@ -17,6 +23,7 @@ import { CatchUp } from "./catch-up";
 import { type JoinRequest, Participants } from "./participants";
 import { Presence } from "./presence";
 import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
+import { deletedFrame } from "./room-deletion";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER } from "./room-stream";
 import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
@@ -31,19 +38,26 @@ const encoder = new TextEncoder();
  */
 export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
-  readonly #log: EventLog;
-  readonly #sessions: SessionStore;
-  readonly #sentKeys: SentKeys;
-  readonly #changes: MessageChanges;
-  readonly #control: RoomControl;
-  readonly #moderation: Moderation;
-  readonly #subscribers: Subscribers;
-  readonly #participants: Participants;
-  readonly #streams: StreamAdmission;
+  // The room's parts, built over its storage by #build: again, from nothing, once it is deleted.
+  #log!: EventLog;
+  #sessions!: SessionStore;
+  #sentKeys!: SentKeys;
+  #changes!: MessageChanges;
+  #control!: RoomControl;
+  #moderation!: Moderation;
+  #subscribers!: Subscribers;
+  #participants!: Participants;
+  #streams!: StreamAdmission;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
+    this.#build();
+  }
+
+  /** Builds the room's parts over what its storage holds, and picks up presence where it was. */
+  #build(): void {
+    const { ctx } = this;
     this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
     const catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
@@ -215,13 +229,20 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** What the room's owner, a moderator or the operator asks (see moderation.ts), by key or by session. */
   moderate(request: ModerationRequest): Result<ModerationDone> {
-    const { credential, token } = request;
-    // A session acting without a key is held to the rules every act of a session is.
-    if (credential === undefined && token !== undefined) {
-      const known = this.#participants.authorize(token);
-      if (!known.ok) return known;
-    }
+    const known = this.#knownSession(request);
+    if (!known.ok) return known;
     return this.#moderation.act(request, Date.now());
+  }
+
+  /**
+   * Deletes the room, as its owner or the operator: every stream is told and ends, the room's
+   * storage is erased, and the object goes on as a room nothing has happened in, whose name can
+   * be claimed again.
+   */
+  deleteRoom(request: Authority): Result<object> {
+    const known = this.#knownSession(request);
+    if (!known.ok) return known;
+    return this.#moderation.deleteRoom(request, (by) => this.#erase(by));
   }
 
   /** The authority a key, or else a session, holds in the room now; asking changes nothing. */
@@ -254,6 +275,28 @@ export class ChatRoom extends DurableObject<Env> {
   /** Announces as left every participant who has had no stream for the grace period. */
   override async alarm(): Promise<void> {
     this.#participants.leaveIdle(Date.now());
+  }
+
+  /** A session acting without a key is held to the rules every act of a session is. */
+  #knownSession({ credential, token }: Authority): Result<object> {
+    return credential === undefined && token !== undefined ? this.#participants.authorize(token) : { ok: true };
+  }
+
+  /**
+   * Tells every stream the room was deleted and ends it, erases the room's storage, and builds
+   * the room afresh over the empty storage, all in one synchronous step, so that no request
+   * meets a room half gone. The erasure is committed before the answer leaves: the runtime holds
+   * a Durable Object's outgoing messages until its storage has confirmed what it wrote.
+   */
+  #erase(by: RoomDeleter): void {
+    this.#subscribers.endAll(deletedFrame(by, Date.now()));
+    // On SQLite storage both act at once: deleteAll() removes the whole database and starts an
+    // empty one. The alarm goes first, whatever the compatibility date has deleteAll() do with it.
+    const erased = Promise.all([this.ctx.storage.deleteAlarm(), this.ctx.storage.deleteAll()]);
+    erased.catch((error: unknown) => {
+      console.error(JSON.stringify({ event: "room_not_erased", error: String(error) }));
+    });
+    this.#build();
   }
 
   /** Checks a change to a message, then makes it as the participant and publishes it. */

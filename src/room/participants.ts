@@ -12,6 +12,7 @@ import type { Presence } from "./presence";
 import type { Joined, OnlineUser } from "./room-answers";
 import type { SentKeys } from "./sent-keys";
 import type { Session, SessionStore } from "./session-store";
+import { nameTaken } from "./taken-names";
 
 /** What the participants of a room need of the rest of it. */
 export interface ParticipantParts {
@@ -73,10 +74,9 @@ export class Participants {
     }
     const keptOut = moderation.keptOut(request.token, request.client, now);
     if (keptOut) return keptOut;
-    const holder = sessions.onlineByName(request.name);
-    if (holder && holder.token !== current?.token) {
-      return fail(409, "name_taken", `Someone in this room is already called ${holder.name}; pick another name.`);
-    }
+    const claim = { name: request.name, token: current?.token, mark: moderation.markFor(request.credential) };
+    const taken = nameTaken(this.#parts, claim, false);
+    if (taken) return taken;
     this.#expire(now);
 
     if (current) {
@@ -146,9 +146,10 @@ export class Participants {
    */
   participate(session: Session, now: number): Result<object> {
     const { sessions, presence } = this.#parts;
-    const holder = session.online ? undefined : sessions.onlineByName(session.name);
-    if (holder) {
-      return fail(409, "name_taken", `Someone else joined as ${holder.name} while you were away; join again.`);
+    if (!session.online) {
+      const mark = this.#parts.moderation.mark(session.token);
+      const taken = nameTaken(this.#parts, { name: session.name, token: session.token, mark }, true);
+      if (taken) return taken;
     }
     const waitMs = this.#rateLimiter.take(session.token, now);
     if (waitMs > 0) {

@@ -1,3 +1,4 @@
+import { lookalikeKeys } from "../common/confusables";
 import { nameKey } from "../common/validate";
 
 /** A participant: the holder of a token who joined under a name. */
@@ -24,16 +25,18 @@ const COLUMNS = "token, name, online, seen_at, streaming";
 
 /**
  * Sessions live in SQLite so that a token handed out before a restart or a deploy still
- * identifies its holder afterwards. Only the online ones are held in memory, by token and by
- * the compared form of their name, so memory follows who is in the room, not how many ever
- * were, and the checks a join, a post or a stream makes cost one lookup. Offline sessions are
- * read from SQLite when their holder comes back.
+ * identifies its holder afterwards. Only the online ones are held in memory, by token, by the
+ * compared form of their name and by what it looks like, so memory follows who is in the room,
+ * not how many ever were, and the checks a join, a post or a stream makes cost a lookup or two.
+ * Offline sessions are read from SQLite when their holder comes back.
  */
 export class SessionStore {
   readonly #sql: SqlStorage;
   readonly #online = new Map<string, Session>();
   /** Online sessions by {@link nameKey} of their name; a name is held by one of them at most. */
   readonly #onlineByName = new Map<string, Session>();
+  /** The token of the online session behind each of the {@link lookalikeKeys} of online names. */
+  readonly #onlineByLook = new Map<string, string>();
   /** The online names in display order, sorted again only after someone comes, goes or renames. */
   #sortedNames: readonly string[] | undefined;
 
@@ -63,6 +66,15 @@ export class SessionStore {
   /** The online session holding `name`, compared as {@link nameKey} compares names. */
   onlineByName(name: string): Session | undefined {
     return this.#onlineByName.get(nameKey(name));
+  }
+
+  /** An online session other than `except` whose name looks like `name` (see {@link lookalikeKeys}). */
+  onlineLookingLike(name: string, except?: string): Session | undefined {
+    for (const key of lookalikeKeys(name)) {
+      const token = this.#onlineByLook.get(key);
+      if (token !== undefined && token !== except) return this.#online.get(token);
+    }
+    return undefined;
   }
 
   /** The names of everyone online, in display order. */
@@ -114,7 +126,10 @@ export class SessionStore {
   }
 
   #remember(session: Session): void {
-    if (this.#online.get(session.token)?.name !== session.name) this.#sortedNames = undefined;
+    if (this.#online.get(session.token)?.name !== session.name) {
+      this.#sortedNames = undefined;
+      for (const key of lookalikeKeys(session.name)) this.#onlineByLook.set(key, session.token);
+    }
     this.#online.set(session.token, session);
     this.#onlineByName.set(nameKey(session.name), session);
   }
@@ -126,6 +141,9 @@ export class SessionStore {
     this.#online.delete(token);
     const key = nameKey(session.name);
     if (this.#onlineByName.get(key) === session) this.#onlineByName.delete(key);
+    for (const look of lookalikeKeys(session.name)) {
+      if (this.#onlineByLook.get(look) === token) this.#onlineByLook.delete(look);
+    }
   }
 }
 

@@ -119,6 +119,15 @@ export class Subscribers {
     }
   }
 
+  /**
+   * Ends every stream with `last`, a frame that is never stored: each reader gets what is queued
+   * or held back for it, then `last`, and its stream ends. One still catching up is sent no more
+   * history, which is about to be gone.
+   */
+  endAll(last: Uint8Array): void {
+    for (const stream of [...this.#all]) stream.end(last);
+  }
+
   /** Makes the streams of a session that ended anonymous; they keep receiving events. */
   disown(token: string): void {
     for (const stream of [...(this.#byToken.get(token) ?? [])]) this.#own(stream, undefined);

@@ -272,6 +272,25 @@ export async function updateRoom(request: Request, env: Env, roomName: string): 
   return json({ id: done.id });
 }
 
+/**
+ * `DELETE /room`: the owner, or the operator, deletes the room and everything in it. The room's
+ * name must come along as `confirm`, so that no slip of a script or a path deletes a room.
+ */
+export async function deleteRoom(request: Request, env: Env, roomName: string): Promise<Response> {
+  const authority = await requireAuthority(request, env, roomName);
+  const confirm = requiredField(await fieldsOrQuery(request), "confirm");
+  if (confirm.trim().toLowerCase() !== roomName) {
+    throw new FailureError(
+      fail(400, "confirmation_mismatch", "To delete the room, send its name as 'confirm', exactly as it is."),
+    );
+  }
+  unwrap(await room(env, roomName).deleteRoom(authority));
+  // The caller's session went with the room.
+  return json({ room: roomName, deleted: true }, 200, {
+    "Set-Cookie": clearedSessionCookie(roomName, isHttps(request)),
+  });
+}
+
 /** `POST /removals`: remove the participant called `name` and keep them out for `minutes`. */
 export async function removeParticipant(request: Request, env: Env, roomName: string): Promise<Response> {
   const authority = await requireAuthority(request, env, roomName);

@@ -83,7 +83,7 @@ describe("the chat page, checked by axe-core for WCAG 2.1 A and AA", () => {
 
       if (phone) await roomMenu.click();
       await page.getByRole("button", { name: "Manage room" }).click();
-      expect(await menuItems(page)).toHaveLength(5);
+      expect(await menuItems(page)).toHaveLength(6);
       expect(await seriousViolations(page)).toEqual([]);
       await page.keyboard.press("Escape");
       if (phone) await page.keyboard.press("Escape");

@@ -103,6 +103,7 @@ describe("a room's owner on the page", () => {
       "Copy moderator link",
       "Take back moderator rights",
       "Replace owner key…",
+      "Delete room…",
     ]);
     expect(await focused(page)).toBe("menuitem: Room settings…");
     expect(await seriousViolations(page)).toEqual([]);
@@ -110,11 +111,11 @@ describe("a room's owner on the page", () => {
     await page.keyboard.press("ArrowDown");
     expect(await focused(page)).toBe("menuitem: Copy manage link");
     await page.keyboard.press("End");
-    expect(await focused(page)).toBe("menuitem: Replace owner key…");
+    expect(await focused(page)).toBe("menuitem: Delete room…");
     await page.keyboard.press("ArrowDown");
     expect(await focused(page)).toBe("menuitem: Room settings…");
     await page.keyboard.press("ArrowUp");
-    expect(await focused(page)).toBe("menuitem: Replace owner key…");
+    expect(await focused(page)).toBe("menuitem: Delete room…");
     await page.keyboard.press("Home");
     expect(await focused(page)).toBe("menuitem: Room settings…");
     await page.keyboard.press("Escape");

@@ -119,4 +119,30 @@ describe("the original jQuery client", () => {
       await person.context.close();
     }
   });
+
+  it("comes back by itself into the room that follows a deletion, and goes on in it", async () => {
+    const erin = await openSeedClient("erin");
+    await erin.page.locator("#chat-msg").fill("before the deletion");
+    await erin.page.locator("#chat-msg").press("Enter");
+    await expect.poll(async () => (await chatLog(erin.page)).at(-1)).toBe("erinbefore the deletion");
+    const before = await chatLog(erin.page);
+
+    // The operator clears the lobby: its stream ends with a named event the client does not show,
+    // EventSource reconnects as a new reader, and the page joins again as it does on every open.
+    const deleted = await fetch(`${server.url}/room`, {
+      method: "DELETE",
+      headers: { "Content-Type": "application/json", "Chat-Room-Key": ADMIN_TOKEN },
+      body: JSON.stringify({ confirm: "lobby" }),
+    });
+    expect(deleted.status).toBe(200);
+    await expect.poll(() => chatLog(erin.page), { timeout: 10_000 }).toEqual([...before, "add user : erin"]);
+    await erin.page.locator("#chat-msg").fill("after the deletion");
+    await erin.page.locator("#chat-msg").press("Enter");
+    await expect.poll(async () => (await chatLog(erin.page)).at(-1)).toBe("erinafter the deletion");
+    // Nothing from before came back with it: the new room holds only what was said since.
+    const online = await fetch(`${server.url}/users`);
+    expect(await online.json()).toEqual([{ name: "erin" }]);
+    expect(erin.errors).toEqual([]);
+    await erin.context.close();
+  });
 });

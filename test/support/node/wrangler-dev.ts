@@ -5,6 +5,12 @@ import { freePort } from "./free-port.ts";
 import { type LocalServer, localServer, startServerProcess } from "./local-server.ts";
 import { PROJECT_ROOT } from "./project-root.ts";
 
+/** A `wrangler dev` started by {@link startWranglerDev}. */
+export interface WranglerDev extends LocalServer {
+  /** The directory its local state (every Durable Object's storage) is kept in, deleted on stop. */
+  readonly stateDir: string;
+}
+
 /**
  * Starts this project under `wrangler dev` exactly as `npm start` does, with overrides for
  * `[vars]`, on a free port and with local state of its own. Runs wrangler with the Node that runs
@@ -12,7 +18,7 @@ import { PROJECT_ROOT } from "./project-root.ts";
  */
 export async function startWranglerDev(
   options: { vars?: Record<string, string>; cpu?: string } = {},
-): Promise<LocalServer> {
+): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "chat-dev-"));
@@ -32,7 +38,7 @@ export async function startWranglerDev(
     "--show-interactive-dev-session=false",
     ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
-  return localServer(
+  const server = await localServer(
     "wrangler dev",
     url,
     () =>
@@ -44,4 +50,5 @@ export async function startWranglerDev(
       }),
     { cleanup: () => rmSync(state, { recursive: true, force: true }) },
   );
+  return Object.assign(server, { stateDir: state });
 }
