@@ -4,7 +4,7 @@ import { lookalikeKeys, skeleton } from "../src/common/confusables";
 import { jsonBody, type Participant } from "./support/chat-client";
 import { claim, joinWithKey, moderatorKeyOf, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, leave, users } from "./support/self-client";
+import { act, call, joinAs, leave, openStream, users } from "./support/self-client";
 
 const GRACE_MS = Number(env.PRESENCE_GRACE_SECONDS) * 1000;
 
@@ -115,6 +115,19 @@ describe("names that look like someone's in the room", () => {
       error: "name_taken",
       message: "Someone else joined as \u041Elga, which looks like your name, while you were away; join again.",
     });
+  });
+
+  it("does not bring back by a reopened stream a participant whose name someone who looks like them took meanwhile", async () => {
+    const room = freshRoom("away-stream");
+    const olga = await joinAs(room, "\u041Elga");
+    await everyoneWithoutAStreamLeaves(room);
+    await joinAs(room, "Olga");
+    const before = await env.CHAT_ROOM.getByName(room).stats();
+    const stream = await openStream(room, { token: olga.token });
+    await stream.reader.until((event) => event.event === "presence");
+    expect(await online(room)).toEqual(["Olga"]);
+    expect((await env.CHAT_ROOM.getByName(room).stats()).lastEventId).toBe(before.lastEventId);
+    await stream.reader.cancel();
   });
 });
 

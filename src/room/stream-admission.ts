@@ -8,6 +8,7 @@ import type { CatchUp } from "./catch-up";
 import type { Presence } from "./presence";
 import type { SubscribeRequest } from "./room-stream";
 import type { Session, SessionStore } from "./session-store";
+import { nameTaken } from "./taken-names";
 
 /** What deciding on a stream needs of the room. */
 export interface AdmissionParts {
@@ -67,9 +68,12 @@ export class StreamAdmission {
       : { ok: true, stream };
   }
 
-  /** A stream opened for a known session: it counts as present, and comes back if it had left. */
+  /**
+   * A stream opened for a known session: it counts as present, and comes back if it had left,
+   * unless its name is now someone else's or looks like it (then it reads, and joins again).
+   */
   #opened(session: Session): void {
-    const comesBack = !session.online && !this.#parts.sessions.onlineByName(session.name);
+    const comesBack = !session.online && !this.#nameTaken(session);
     if (!comesBack) {
       if (!session.streaming) this.#parts.sessions.save({ ...session, streaming: true });
       return;
@@ -77,6 +81,11 @@ export class StreamAdmission {
     const now = Date.now();
     this.#parts.sessions.save({ ...session, online: true, streaming: true, seenAt: now });
     this.#parts.comesBack(session, now);
+  }
+
+  #nameTaken(session: Session): boolean {
+    const mark = this.#parts.moderation.mark(session.token);
+    return nameTaken(this.#parts, { name: session.name, token: session.token, mark }, true) !== undefined;
   }
 
   /** A stream has closed: the session's last one starts its grace period. */
