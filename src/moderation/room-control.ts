@@ -14,8 +14,8 @@ export interface RoomSettings {
 
 /**
  * A room's authority and its settings, in SQLite: the hashes of its owner key and of its
- * moderator key (never the keys), and what they set. A room has an owner only if it was claimed
- * before anything happened in it.
+ * moderator key (never the keys), and what they set. A room has an owner if it was claimed
+ * before anything happened in it, or if the operator gave it one.
  */
 export class RoomControl {
   readonly #sql: SqlStorage;
