@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { lookalikeKeys, skeleton } from "../src/common/confusables";
 import { jsonBody, type Participant } from "./support/chat-client";
@@ -128,6 +128,28 @@ describe("names that look like someone's in the room", () => {
     expect(await online(room)).toEqual(["Olga"]);
     expect((await env.CHAT_ROOM.getByName(room).stats()).lastEventId).toBe(before.lastEventId);
     await stream.reader.cancel();
+  });
+});
+
+describe("look-alikes online together from before names were compared by look", () => {
+  it("keep each other's look taken until both are gone", async () => {
+    const room = freshRoom("earlier-pair");
+    const olga = await joinAs(room, "Olga");
+    await runInDurableObject(env.CHAT_ROOM.getByName(room), (_room, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO sessions (token, name, online, seen_at, streaming) VALUES ('earlier-look-alike-session-token', ?, 1, ?, 0)",
+        "\u041Elga",
+        Date.now(),
+      );
+    });
+    await evictDurableObject(env.CHAT_ROOM.getByName(room));
+    expect((await online(room)).sort()).toEqual(["Olga", "\u041Elga"]);
+    // Whichever goes first, the other still holds the look.
+    await leave({ room, name: "\u041Elga", token: "earlier-look-alike-session-token" });
+    expect(await tryJoin(room, "0lga")).toMatchObject({ status: 409, error: "name_taken" });
+    await leave(olga);
+    expect(await online(room)).toEqual([]);
+    expect(await tryJoin(room, "0lga")).toMatchObject({ status: 201 });
   });
 });
 

@@ -35,8 +35,11 @@ export class SessionStore {
   readonly #online = new Map<string, Session>();
   /** Online sessions by {@link nameKey} of their name; a name is held by one of them at most. */
   readonly #onlineByName = new Map<string, Session>();
-  /** The token of the online session behind each of the {@link lookalikeKeys} of online names. */
-  readonly #onlineByLook = new Map<string, string>();
+  /**
+   * The tokens of the online sessions behind each of the {@link lookalikeKeys} of online names:
+   * more than one where look-alikes were online together before names were compared by look.
+   */
+  readonly #onlineByLook = new Map<string, Set<string>>();
   /** The online names in display order, sorted again only after someone comes, goes or renames. */
   #sortedNames: readonly string[] | undefined;
 
@@ -71,8 +74,9 @@ export class SessionStore {
   /** An online session other than `except` whose name looks like `name` (see {@link lookalikeKeys}). */
   onlineLookingLike(name: string, except?: string): Session | undefined {
     for (const key of lookalikeKeys(name)) {
-      const token = this.#onlineByLook.get(key);
-      if (token !== undefined && token !== except) return this.#online.get(token);
+      for (const token of this.#onlineByLook.get(key) ?? []) {
+        if (token !== except) return this.#online.get(token);
+      }
     }
     return undefined;
   }
@@ -128,7 +132,10 @@ export class SessionStore {
   #remember(session: Session): void {
     if (this.#online.get(session.token)?.name !== session.name) {
       this.#sortedNames = undefined;
-      for (const key of lookalikeKeys(session.name)) this.#onlineByLook.set(key, session.token);
+      for (const key of lookalikeKeys(session.name)) {
+        const tokens = this.#onlineByLook.get(key) ?? new Set();
+        this.#onlineByLook.set(key, tokens.add(session.token));
+      }
     }
     this.#online.set(session.token, session);
     this.#onlineByName.set(nameKey(session.name), session);
@@ -142,7 +149,9 @@ export class SessionStore {
     const key = nameKey(session.name);
     if (this.#onlineByName.get(key) === session) this.#onlineByName.delete(key);
     for (const look of lookalikeKeys(session.name)) {
-      if (this.#onlineByLook.get(look) === token) this.#onlineByLook.delete(look);
+      const tokens = this.#onlineByLook.get(look);
+      tokens?.delete(token);
+      if (tokens?.size === 0) this.#onlineByLook.delete(look);
     }
   }
 }
