@@ -68,6 +68,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A page shows what the server sent within a frame or two, but a browser and a
+          // wrangler dev sharing a loaded machine can take seconds.
+          expect: { poll: { timeout: 5_000 } },
         },
       },
     ],

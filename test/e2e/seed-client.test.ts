@@ -49,7 +49,13 @@ async function openSeedClient(name: string): Promise<SeedPerson> {
     if (message.type() === "error") errors.push(`console: ${message.text()}`);
   });
   page.on("dialog", (dialog) => void dialog.accept(name));
+  // The client joins once its stream opens and sends with the cookie the join sets; a person
+  // types only after that, so the page is ready when the join's answer has come back.
+  const joined = page.waitForResponse(
+    (response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/users/",
+  );
   await page.goto("/seed-client.html");
+  expect((await joined).status()).toBe(201);
   return { context, page, errors };
 }
 
