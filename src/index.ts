@@ -11,6 +11,7 @@ import {
   join,
   leave,
   liftRemoval,
+  listMessages,
   listUsers,
   makeModeratorKey,
   openStream,
@@ -37,7 +38,7 @@ type Args = [Env, ExecutionContext];
 const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/stream": { GET: openStream },
   "/users": { GET: listUsers, POST: join, DELETE: leave },
-  "/messages": { POST: postMessage, PATCH: editMessage, DELETE: deleteMessage },
+  "/messages": { GET: listMessages, POST: postMessage, PATCH: editMessage, DELETE: deleteMessage },
   "/reactions": { POST: addReaction, DELETE: removeReaction },
   "/typing": { POST: postTyping },
   "/owner": { POST: claimRoom },

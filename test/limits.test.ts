@@ -167,8 +167,8 @@ describe("paths and methods", () => {
   );
 
   it.each([
-    ["PUT", "/messages", "POST, PATCH, DELETE"],
-    ["GET", "/messages", "POST, PATCH, DELETE"],
+    ["PUT", "/messages", "GET, POST, PATCH, DELETE"],
+    ["DELETE", "/typing", "POST"],
     ["GET", "/reactions", "POST, DELETE"],
     ["POST", "/stream", "GET"],
     ["PATCH", "/users", "GET, POST, DELETE"],

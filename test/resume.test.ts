@@ -51,9 +51,10 @@ describe("resuming with Last-Event-ID", () => {
   it("gives a new stream its position first, so a reader cut off before any message misses nothing", async () => {
     const room = freshRoom();
     const alice = await joinAs(room, "alice");
-    // More events than HISTORY_ON_CONNECT, so a new reader starts partway through them.
+    // More messages than HISTORY_ON_CONNECT, so a new reader starts partway through them.
     const onConnect = Number(env.HISTORY_ON_CONNECT);
-    await Promise.all(Array.from({ length: onConnect + 4 }, (_, i) => joinAs(room, `p${i}`)));
+    const people = await Promise.all(Array.from({ length: onConnect + 4 }, (_, i) => joinAs(room, `p${i}`)));
+    for (const person of people) await sayOk(person, "hello");
     const latest = await sayOk(alice, "before");
 
     const first = await openStream(room);

@@ -4,6 +4,7 @@ import { REACTION_EMOJI } from "./reaction-emoji";
 export interface RoomConfig {
   historyOnConnect: number;
   historyRetained: number;
+  historyRetainedMs: number;
   presenceGraceMs: number;
   heartbeatMs: number;
   reconnectDelayMs: number;
@@ -82,6 +83,7 @@ function parseConfig(env: Env): RoomConfig {
   return {
     historyOnConnect: whole(env, "HISTORY_ON_CONNECT", 0),
     historyRetained: whole(env, "HISTORY_RETAINED", 1),
+    historyRetainedMs: positive(env, "HISTORY_RETAINED_DAYS") * 24 * 60 * 60 * 1000,
     presenceGraceMs: seconds(env, "PRESENCE_GRACE_SECONDS"),
     heartbeatMs: seconds(env, "HEARTBEAT_SECONDS"),
     reconnectDelayMs: whole(env, "RECONNECT_DELAY_MS", 0),

@@ -17,12 +17,48 @@ export interface EventLinks {
   replyTo?: number;
 }
 
+/** What every stored event is appended with: when it happened, and whether it is a message. */
+export interface EventFacts extends EventLinks {
+  /** Server time in milliseconds since the epoch, as the event's data says it. */
+  at: number;
+  /** A message, which a page of history counts; a join, a leave or a change is not. */
+  message: boolean;
+}
+
+/** How much history a room keeps: whichever bound is reached first. */
+export interface Retention {
+  /** Most events stored (a message's replaced changes take no place). */
+  events: number;
+  /** Longest an event is kept, in milliseconds. */
+  ms: number;
+}
+
+/** A page of the timeline, oldest first, each event as it is now. */
+export interface HistoryPage {
+  events: StoredEvent[];
+  /** Kept timeline events exist before the first one. */
+  earlier: boolean;
+  /** Timeline events exist after the last one. */
+  later: boolean;
+}
+
+/** Most old events one write removes: a room over its bounds gets back within them a few at a time. */
+const TRIM_PER_WRITE = 4;
+
+/** Most old events the room's alarm removes at once, in a room nothing is written to. */
+export const TRIM_PER_ALARM = 500;
+
+/** Most timeline events a page of history holds per message it counts, joins and notices included. */
+const EVENTS_PER_PAGE_MESSAGE = 10;
+
 /** A stored message, as its row holds it. */
 export interface StoredMessage {
   id: number;
   event?: string;
   data: string;
   author?: string;
+  /** The message a change is about; none for a row of the timeline. */
+  target?: number;
 }
 
 /**
@@ -37,22 +73,29 @@ export interface StoredMessage {
  * A change that carries the whole of what it changes (an edit, the reactors of one emoji)
  * makes the earlier change of its kind to the same message needless: that row is removed, so a
  * message has at most one stored edit and one reaction row per emoji however often it changes.
- * Retention keeps the newest `retained` rows; the ids it removed are all at or below
- * `droppedThrough`, and a reader that asks for events after an id below it has missed some.
- * Ids above it may be missing too, but only as changes that a later one carries.
+ * Retention keeps the newest `retention.events` rows, none older than `retention.ms`, removing the
+ * oldest a few at a time as events are appended (and by the room's alarm when none are), so no
+ * write ever walks the log. The ids it removed are all at or below `droppedThrough`, and a
+ * reader that asks for events after an id below it has missed some. Ids above it may be
+ * missing too, but only as changes that a later one carries.
+ *
+ * The timeline is every row that is no change to a message (`target IS NULL`): messages (a
+ * deleted one as its deletion), joins, leaves and the room's notices. Pages of it count
+ * messages, found through their own index, so that no run of joins pushes a message out.
  */
 export class EventLog {
   readonly #sql: SqlStorage;
-  readonly #retained: number;
+  readonly #retention: Retention;
   #lastId: number;
+  /** Rows stored, kept in storage too, so that a room of a million events never counts them. */
   #rows: number;
   #droppedThrough: number;
   /** Where the history of the newest `count` timeline rows starts, as of `lastId`; cleared by any write. */
   #historyStart: { count: number; afterId: number } | undefined;
 
-  constructor(sql: SqlStorage, retained: number) {
+  constructor(sql: SqlStorage, retention: Retention) {
     this.#sql = sql;
-    this.#retained = retained;
+    this.#retention = retention;
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       data TEXT NOT NULL
@@ -60,17 +103,32 @@ export class EventLog {
     addMissingColumns(sql);
     sql.exec("CREATE INDEX IF NOT EXISTS events_by_target ON events (target) WHERE target IS NOT NULL");
     sql.exec("CREATE INDEX IF NOT EXISTS events_by_reply_to ON events (reply_to) WHERE reply_to IS NOT NULL");
+    sql.exec("CREATE INDEX IF NOT EXISTS messages ON events (id) WHERE message = 1");
     this.#lastId =
       sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").toArray()[0]?.seq ?? 0;
-    this.#rows = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM events").one().count;
     sql.exec("CREATE TABLE IF NOT EXISTS event_retention (dropped_through INTEGER NOT NULL)");
-    const stored = sql.exec<{ dropped_through: number }>("SELECT dropped_through FROM event_retention").toArray()[0];
+    if (!columnsOf(sql, "event_retention").has("stored_rows")) {
+      // Counted once, in a room from before the count was kept (which held a thousand at most).
+      sql.exec("ALTER TABLE event_retention ADD COLUMN stored_rows INTEGER");
+      sql.exec("UPDATE event_retention SET stored_rows = (SELECT COUNT(*) FROM events)");
+    }
+    const stored = sql
+      .exec<{ dropped_through: number; stored_rows: number }>(
+        "SELECT dropped_through, stored_rows FROM event_retention",
+      )
+      .toArray()[0];
     if (stored) {
       this.#droppedThrough = stored.dropped_through;
+      this.#rows = stored.stored_rows;
     } else {
       // A room from before this was kept: retention had removed every id below the oldest row.
       this.#droppedThrough = (this.oldestId() ?? this.#lastId + 1) - 1;
-      sql.exec("INSERT INTO event_retention (dropped_through) VALUES (?)", this.#droppedThrough);
+      this.#rows = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM events").one().count;
+      sql.exec(
+        "INSERT INTO event_retention (dropped_through, stored_rows) VALUES (?, ?)",
+        this.#droppedThrough,
+        this.#rows,
+      );
     }
   }
 
@@ -84,34 +142,66 @@ export class EventLog {
     return this.#lastId;
   }
 
-  /** Stores an event, drops what falls out of retention, and returns the new id. */
-  append(data: string, links: EventLinks = {}): number {
+  /** Stores an event, drops some of what falls out of retention, and returns the new id. */
+  append(data: string, facts: EventFacts): number {
     const { id } = this.#sql
       .exec<{ id: number }>(
-        "INSERT INTO events (data, event, author, target, reply_to) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO events (data, event, author, target, reply_to, at, message) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         data,
-        links.event ?? null,
-        links.author ?? null,
-        links.target ?? null,
-        links.replyTo ?? null,
+        facts.event ?? null,
+        facts.author ?? null,
+        facts.target ?? null,
+        facts.replyTo ?? null,
+        facts.at,
+        facts.message ? 1 : 0,
       )
       .one();
     this.#lastId = id;
     this.#rows += 1;
-    if (this.#rows > this.#retained) {
-      const dropped = this.#sql
-        .exec<{ id: number }>(
-          "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) RETURNING id",
-          this.#rows - this.#retained,
-        )
-        .toArray();
-      this.#rows -= dropped.length;
-      // Not spread into Math.max: a setting lowered a long way drops many rows at once.
-      for (const row of dropped) if (row.id > this.#droppedThrough) this.#droppedThrough = row.id;
-      this.#sql.exec("UPDATE event_retention SET dropped_through = ?", this.#droppedThrough);
-    }
+    this.#trim(facts.at, TRIM_PER_WRITE);
+    this.#saveCounts();
     this.#historyStart = undefined;
     return id;
+  }
+
+  /**
+   * Removes up to `most` events that retention no longer keeps, for a room nothing is written
+   * to, and says when the oldest event left falls out by age (undefined when none is stored).
+   */
+  expire(now: number, most = TRIM_PER_ALARM): number | undefined {
+    if (this.#trim(now, most) > 0) {
+      this.#saveCounts();
+      this.#historyStart = undefined;
+    }
+    const oldest = this.#sql.exec<{ at: number | null }>("SELECT at FROM events ORDER BY id LIMIT 1").toArray()[0];
+    return oldest === undefined ? undefined : (oldest.at ?? now) + this.#retention.ms;
+  }
+
+  /**
+   * Removes the oldest events past the count or the age retention keeps, at most `most` of
+   * them. Their text is overwritten first, as in {@link rewrite}, so that an expired message
+   * does not linger in the database's free space either.
+   */
+  #trim(now: number, most: number): number {
+    const overCount = this.#rows - this.#retention.events;
+    const cutoff = now - this.#retention.ms;
+    const oldest = this.#sql
+      .exec<{ id: number; at: number | null }>("SELECT id, at FROM events ORDER BY id LIMIT ?", most)
+      .toArray();
+    // The oldest rows are all that remain at or below the last of them to go.
+    let dropped = 0;
+    while (dropped < oldest.length && (dropped < overCount || (oldest[dropped]?.at ?? now) < cutoff)) dropped += 1;
+    const through = oldest[dropped - 1]?.id;
+    if (through === undefined) return 0;
+    this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id <= ?", through);
+    this.#sql.exec("DELETE FROM events WHERE id <= ?", through);
+    this.#rows -= dropped;
+    if (through > this.#droppedThrough) this.#droppedThrough = through;
+    return dropped;
+  }
+
+  #saveCounts(): void {
+    this.#sql.exec("UPDATE event_retention SET dropped_through = ?, stored_rows = ?", this.#droppedThrough, this.#rows);
   }
 
   /**
@@ -133,6 +223,7 @@ export class EventLog {
       this.#sql.exec("DELETE FROM events WHERE id = ?", id);
     }
     this.#rows -= rows.length;
+    if (rows.length > 0) this.#saveCounts();
     this.#historyStart = undefined;
   }
 
@@ -142,6 +233,7 @@ export class EventLog {
       .exec("DELETE FROM events WHERE event = ? AND target IS NULL RETURNING id", kind)
       .toArray();
     this.#rows -= removed.length;
+    if (removed.length > 0) this.#saveCounts();
     this.#historyStart = undefined;
   }
 
@@ -150,8 +242,8 @@ export class EventLog {
     return this.#sql.exec<{ id: number | null }>("SELECT MIN(id) AS id FROM events").one().id ?? undefined;
   }
 
-  /** Up to `limit` stored events with an id greater than `afterId` (and less than `beforeId`), oldest first. */
-  after(afterId: number, limit: number, beforeId = this.#lastId + 1): StoredEvent[] {
+  /** Up to `limit` stored events of every kind with an id greater than `afterId` (and less than `beforeId`), oldest first. */
+  replay(afterId: number, limit: number, beforeId = this.#lastId + 1): StoredEvent[] {
     return this.#sql
       .exec<{ id: number; event: string | null; data: string }>(
         "SELECT id, event, data FROM events WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
@@ -164,33 +256,99 @@ export class EventLog {
   }
 
   /**
-   * The id a new reader's history starts after, so that it holds the newest `count` rows of the
-   * timeline (messages, joins and leaves): changes to messages and deleted messages take no
-   * place in it.
+   * The id a new reader's history starts after, so that it holds the newest `count` messages
+   * and the joins, leaves and notices among them (no more than a few for each message); changes
+   * to messages come along, as replay sends every event, and take no place.
    */
   historyStart(count: number): number {
     if (this.#historyStart?.count === count) return this.#historyStart.afterId;
     let afterId = this.#lastId;
     if (count > 0) {
-      const nth = this.#sql
-        .exec<{ id: number }>("SELECT id FROM events WHERE event IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?", count - 1)
-        .toArray()[0];
-      afterId = nth ? nth.id - 1 : (this.oldestId() ?? this.#lastId + 1) - 1;
+      const nth = this.#nthMessage("<", this.#lastId + 1, count);
+      const floor = this.#nthTimeline("<", this.#lastId + 1, count * EVENTS_PER_PAGE_MESSAGE);
+      const first = Math.max(nth ?? 0, floor ?? 0, this.#droppedThrough + 1);
+      afterId = first - 1;
     }
     this.#historyStart = { count, afterId };
     return afterId;
   }
 
+  /** The timeline before `beforeId`: its newest `count` messages and what lies between them. */
+  before(beforeId: number, count: number): HistoryPage {
+    const most = Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE;
+    const nth = count > 0 ? this.#nthMessage("<", beforeId, count) : beforeId;
+    const events = this.#timeline("id >= ? AND id < ? ORDER BY id DESC", nth ?? 0, beforeId, most).reverse();
+    const first = events[0]?.id ?? beforeId;
+    return { events, earlier: this.#timelineExists("<", first), later: this.#timelineExists(">=", beforeId) };
+  }
+
+  /** The timeline after `afterId`: its oldest `count` messages and what lies between them. */
+  after(afterId: number, count: number): HistoryPage {
+    const most = Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE;
+    const nth = count > 0 ? this.#nthMessage(">", afterId, count) : afterId;
+    const events = this.#timeline("id > ? AND id <= ? ORDER BY id", afterId, nth ?? this.#lastId, most);
+    const last = events.at(-1)?.id ?? afterId;
+    return { events, earlier: this.#timelineExists("<=", afterId), later: this.#timelineExists(">", last) };
+  }
+
+  /** The id of the `count`th message before (`<`) or after (`>`) `id`, counting from it. */
+  #nthMessage(direction: "<" | ">", id: number, count: number): number | undefined {
+    const order = direction === "<" ? "DESC" : "ASC";
+    return this.#sql
+      .exec<{ id: number }>(
+        `SELECT id FROM events WHERE message = 1 AND id ${direction} ? ORDER BY id ${order} LIMIT 1 OFFSET ?`,
+        id,
+        count - 1,
+      )
+      .toArray()[0]?.id;
+  }
+
+  /** The id of the `count`th timeline event before (`<`) `id`. */
+  #nthTimeline(direction: "<", id: number, count: number): number | undefined {
+    return this.#sql
+      .exec<{ id: number }>(
+        `SELECT id FROM events WHERE target IS NULL AND id ${direction} ? ORDER BY id DESC LIMIT 1 OFFSET ?`,
+        id,
+        count - 1,
+      )
+      .toArray()[0]?.id;
+  }
+
+  #timeline(where: string, from: number, to: number, limit: number): StoredEvent[] {
+    return this.#sql
+      .exec<{ id: number; event: string | null; data: string }>(
+        `SELECT id, event, data FROM events WHERE target IS NULL AND ${where} LIMIT ?`,
+        from,
+        to,
+        limit,
+      )
+      .toArray()
+      .map(({ id, event, data }) => (event === null ? { id, data } : { id, event, data }));
+  }
+
+  #timelineExists(direction: "<" | "<=" | ">" | ">=", id: number): boolean {
+    const order = direction.startsWith("<") ? "DESC" : "ASC";
+    return (
+      this.#sql
+        .exec(`SELECT 1 FROM events WHERE target IS NULL AND id ${direction} ? ORDER BY id ${order} LIMIT 1`, id)
+        .toArray().length > 0
+    );
+  }
+
   /** The stored row with this id, if retention has kept it. */
   get(id: number): StoredMessage | undefined {
     const row = this.#sql
-      .exec<{ id: number; event: string | null; data: string; author: string | null }>(
-        "SELECT id, event, data, author FROM events WHERE id = ?",
+      .exec<{ id: number; event: string | null; data: string; author: string | null; target: number | null }>(
+        "SELECT id, event, data, author, target FROM events WHERE id = ?",
         id,
       )
       .toArray()[0];
     if (!row) return undefined;
-    return { id: row.id, data: row.data, event: row.event ?? undefined, author: row.author ?? undefined };
+    const stored: StoredMessage = { id: row.id, data: row.data };
+    if (row.event !== null) stored.event = row.event;
+    if (row.author !== null) stored.author = row.author;
+    if (row.target !== null) stored.target = row.target;
+    return stored;
   }
 
   /** The stored replies to a message. */
@@ -210,21 +368,40 @@ export class EventLog {
   }
 }
 
-/** Rooms made before messages could change have rows without the columns that track changes. */
-function addMissingColumns(sql: SqlStorage): void {
-  const present = new Set(
+/** The names of a table's columns. */
+function columnsOf(sql: SqlStorage, table: string): Set<string> {
+  return new Set(
     sql
-      .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table)
       .toArray()
       .map((column) => column.name),
   );
+}
+
+/**
+ * Rooms made before messages could change have rows without the columns that track changes,
+ * and rooms made before history was paged rows without their time and kind, which are read
+ * from their data once (such a room kept a thousand events at most).
+ */
+function addMissingColumns(sql: SqlStorage): void {
+  const present = columnsOf(sql, "events");
   const columns: [string, string][] = [
     ["event", "TEXT"],
     ["author", "TEXT"],
     ["target", "INTEGER"],
     ["reply_to", "INTEGER"],
+    ["at", "INTEGER"],
+    ["message", "INTEGER NOT NULL DEFAULT 0"],
   ];
   for (const [name, type] of columns) {
     if (!present.has(name)) sql.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
+  }
+  if (!present.has("message")) {
+    sql.exec(`UPDATE events SET
+      at = json_extract(data, '$.at'),
+      message = CASE
+        WHEN target IS NULL AND event IS NULL AND json_extract(data, '$.kind') = 'message' THEN 1
+        WHEN target IS NULL AND event = 'delete' THEN 1
+        ELSE 0 END`);
   }
 }

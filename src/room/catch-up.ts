@@ -77,7 +77,7 @@ export class CatchUp {
       // Every id up to the frontier is gone, so the reader's position moves past it.
       lastId = this.#log.droppedThrough;
     }
-    for (const [i, event] of this.#log.after(afterId, REPLAY_PAGE_EVENTS, beforeId).entries()) {
+    for (const [i, event] of this.#log.replay(afterId, REPLAY_PAGE_EVENTS, beforeId).entries()) {
       const frame = encoder.encode(encodeMessage(event));
       if (i > 0 && bytes + frame.byteLength > budget) break;
       frames.push(frame);

@@ -6,6 +6,7 @@ import { MessageChanges, type PlannedChange } from "../conversation/message-chan
 import { Reactions } from "../conversation/reactions";
 import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
+import { type HistoryAnchor, type HistoryAnswer, historyPage } from "../log/history-pages";
 import {
   type Authority,
   Moderation,
@@ -22,6 +23,7 @@ import { Subscribers } from "../streams/subscribers";
 import { CatchUp } from "./catch-up";
 import { type JoinRequest, Participants } from "./participants";
 import { Presence } from "./presence";
+import { RoomAlarm } from "./room-alarm";
 import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
 import { deletedFrame } from "./room-deletion";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER } from "./room-stream";
@@ -48,6 +50,7 @@ export class ChatRoom extends DurableObject<Env> {
   #subscribers!: Subscribers;
   #participants!: Participants;
   #streams!: StreamAdmission;
+  #alarm!: RoomAlarm;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -58,7 +61,11 @@ export class ChatRoom extends DurableObject<Env> {
   /** Builds the room's parts over what its storage holds, and picks up presence where it was. */
   #build(): void {
     const { ctx } = this;
-    this.#log = new EventLog(ctx.storage.sql, this.#config.historyRetained);
+    this.#log = new EventLog(ctx.storage.sql, {
+      events: this.#config.historyRetained,
+      ms: this.#config.historyRetainedMs,
+    });
+    this.#alarm = new RoomAlarm(ctx.storage);
     const catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
@@ -92,11 +99,7 @@ export class ChatRoom extends DurableObject<Env> {
     const presence = new Presence(
       this.#config.presenceGraceMs,
       (token) => this.#subscribers.countOwnedBy(token),
-      (at) => {
-        ctx.storage.setAlarm(at).catch((error: unknown) => {
-          console.error(JSON.stringify({ event: "alarm_not_set", error: String(error) }));
-        });
-      },
+      (at) => this.#alarm.wake(at),
     );
     this.#streams = new StreamAdmission({
       config: this.#config,
@@ -117,7 +120,10 @@ export class ChatRoom extends DurableObject<Env> {
       publish: (event) => this.#publish(event),
     });
     void ctx.blockConcurrencyWhile(async () => {
-      presence.restore(this.#sessions.online(), await ctx.storage.getAlarm(), Date.now());
+      const alarmAt = await ctx.storage.getAlarm();
+      this.#alarm.restore(alarmAt);
+      presence.restore(this.#sessions.online(), Date.now());
+      this.#expireHistory(Date.now());
       // No stream survives a restart.
       this.#sessions.clearStreaming();
     });
@@ -134,6 +140,16 @@ export class ChatRoom extends DurableObject<Env> {
     const headers = new Headers();
     if (subscribed.newPendingToken !== undefined) headers.set(NEW_PENDING_TOKEN_HEADER, subscribed.newPendingToken);
     return new Response(subscribed.stream, { headers });
+  }
+
+  /**
+   * A page of the conversation before, after or around an event, each as it is now. Whoever may
+   * open a stream may read it: a participant removed from the room, by session or address, may not.
+   */
+  history(request: { token?: string; client?: string; anchor: HistoryAnchor; limit: number }): Result<HistoryAnswer> {
+    const keptOut = this.#moderation.keptOut(request.token, request.client, Date.now());
+    if (keptOut) return keptOut;
+    return historyPage(this.#log, request.anchor, request.limit);
   }
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
@@ -272,9 +288,25 @@ export class ChatRoom extends DurableObject<Env> {
     };
   }
 
-  /** Announces as left every participant who has had no stream for the grace period. */
+  /**
+   * Announces as left every participant who has had no stream for the grace period, and removes
+   * history older than the room keeps.
+   */
   override async alarm(): Promise<void> {
-    this.#participants.leaveIdle(Date.now());
+    this.#alarm.wentOff();
+    const now = Date.now();
+    this.#participants.leaveIdle(now);
+    this.#expireHistory(now);
+  }
+
+  /**
+   * Removes some of the history the room no longer keeps, and wakes the room when more falls
+   * out by age: at once if this left some, else when the oldest event left grows too old.
+   */
+  #expireHistory(now: number): void {
+    const before = this.#log.droppedThrough;
+    const next = this.#log.expire(now);
+    if (next !== undefined) this.#alarm.wake(this.#log.droppedThrough > before ? now : next);
   }
 
   /** A session acting without a key is held to the rules every act of a session is. */
@@ -325,7 +357,7 @@ export class ChatRoom extends DurableObject<Env> {
   #send(event: RoomEvent, links: Omit<EventLinks, "event"> = {}): SentEvent {
     const data = JSON.stringify(event);
     const name = sseEventName(event);
-    const id = this.#log.append(data, { ...links, event: name });
+    const id = this.#log.append(data, { ...links, event: name, at: event.at, message: event.kind === "message" });
     const frame = encoder.encode(encodeMessage({ id, event: name, data }));
     this.#subscribers.broadcast(frame);
     return { id, frame };

@@ -14,7 +14,7 @@ export class Presence {
 
   /**
    * @param streams how many streams a session has open
-   * @param setAlarm schedules the room's alarm
+   * @param setAlarm asks for the room's alarm (see room-alarm.ts)
    */
   constructor(graceMs: number, streams: (token: string) => number, setAlarm: (at: number) => void) {
     this.#graceMs = graceMs;
@@ -26,9 +26,9 @@ export class Presence {
    * Picks up after a restart. A participant who was streaming when the room stopped lost that
    * stream to the restart, so their grace period starts now: a client that reconnects in time
    * is not announced as having left. Everyone else is counted from when they were last seen.
+   * The alarm is asked for again: one left set may be another part's, due later.
    */
-  restore(online: Session[], alarmAt: number | null, now: number): void {
-    this.#alarmAt = alarmAt;
+  restore(online: Session[], now: number): void {
     for (const session of online) this.#lastSeen.set(session.token, session.streaming ? now : session.seenAt);
     this.schedule(online);
   }
@@ -36,8 +36,8 @@ export class Presence {
   /** Records that a participant was there at `now`: they joined, posted, or their last stream closed. */
   seen(token: string, now: number): void {
     this.#lastSeen.set(token, now);
-    // Any alarm already set is due no later than this participant's deadline, and the alarm
-    // looks at everyone, so only an unset alarm needs setting.
+    // Any alarm presence already asked for is due no later than this participant's deadline,
+    // and the alarm looks at everyone, so only when none is asked for does it need asking.
     if (this.#alarmAt === null && this.#streams(token) === 0) this.#arm(now + this.#graceMs);
   }
 

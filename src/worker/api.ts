@@ -20,6 +20,7 @@ import type { ChatRoom } from "../room/chat-room";
 import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
 import { spendDeploymentBudget } from "./deployment-limits";
+import { parseHistoryQuery } from "./history-query";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
 import {
@@ -95,6 +96,23 @@ export async function openStream(request: Request, env: Env, roomName: string): 
     headers.append("Set-Cookie", sessionCookie(roomName, presented.token, isHttps(request), cookieMaxAge(env)));
   }
   return new Response(response.body, { headers });
+}
+
+/**
+ * `GET /messages`: a page of the conversation before, after or around an event id, each event
+ * as it is now, for whoever may open the room's stream.
+ */
+export async function listMessages(request: Request, env: Env, roomName: string): Promise<Response> {
+  const { anchor, limit } = parseHistoryQuery(new URL(request.url));
+  const { ok: _ok, ...page } = unwrap(
+    await room(env, roomName).history({
+      token: presentedToken(request, roomName)?.token,
+      client: clientAddress(request),
+      anchor,
+      limit,
+    }),
+  );
+  return json(page);
 }
 
 /** `POST /users`: join under `name`; the session comes back as a cookie and as a token. */
