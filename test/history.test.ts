@@ -17,7 +17,11 @@ type Page = Omit<HistoryAnswer, "ok">;
 /** Enough people to say `count` messages between them without any of them being paced. */
 async function crowd(room: string, count: number) {
   const people = await Promise.all(Array.from({ length: Math.ceil(count / 8) }, (_, i) => joinAs(room, `p${i}`)));
-  return (i: number, msg: string) => sayOk(people[Math.floor(i / 8)] ?? people[0]!, msg);
+  return (i: number, msg: string) => {
+    const person = people[Math.floor(i / 8)];
+    if (!person) throw new Error(`nobody to say message ${i}`);
+    return sayOk(person, msg);
+  };
 }
 
 async function history(room: string, query: string, init?: RequestInit): Promise<Page> {
