@@ -19,7 +19,8 @@ type Action =
   | { kind: "typing"; who: number }
   | { kind: "settings"; topic: string; readOnly: boolean }
   | { kind: "moderate"; which: number }
-  | { kind: "cut"; readFirst: boolean };
+  | { kind: "cut"; readFirst: boolean }
+  | { kind: "page"; limit: number; readFirst: boolean };
 
 const who = fc.nat(PEOPLE - 1);
 const which = fc.nat(30);
@@ -48,7 +49,42 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({ kind: fc.constant("moderate" as const), which }),
   fc.record({ kind: fc.constant("cut" as const), readFirst: fc.boolean() }),
+  // The reader that came in partway loads a page of what came before it.
+  fc.record({ kind: fc.constant("page" as const), limit: fc.integer({ min: 1, max: 4 }), readFirst: fc.boolean() }),
 );
+
+/** A reader that came in partway: its stream from then on, and pages of history before that. */
+interface ScrollingReader {
+  stream: OpenedStream;
+  view: RoomView;
+  /** The oldest id it holds, which its next page of history ends before. */
+  oldest: number;
+  /** Whether history has nothing earlier left to give. */
+  atStart: boolean;
+  /** The first id its stream can carry. */
+  from: number;
+}
+
+/** Reads the reader's stream through `last`, or only its greeting if `last` came before it did. */
+function readLive(reader: ScrollingReader, last: number): Promise<void> {
+  return readThrough(reader.stream, last >= reader.from ? last : 0, reader.view);
+}
+
+/** Loads the page of history before what the reader holds, as a page does when its reader scrolls up. */
+async function scrollBack(room: string, reader: ScrollingReader, limit: number): Promise<void> {
+  if (reader.atStart) return;
+  const response = await call(`${roomPath(room)}/messages?before=${reader.oldest}&limit=${limit}`);
+  expect(response.status).toBe(200);
+  const page = (await response.json()) as { events: { id: number; event?: string; data: string }[]; earlier: boolean };
+  reader.view.applyPage(page.events);
+  reader.oldest = page.events[0]?.id ?? reader.oldest;
+  reader.atStart = !page.earlier;
+}
+
+/** The messages of a view, by id in order, so that views are compared whatever order they were learned in. */
+function byId(view: RoomView) {
+  return [...view.messages.entries()].sort(([a], [b]) => a - b);
+}
 
 /** Reads until the event with id `last` has arrived, folding every event into `view`. */
 async function readThrough(stream: OpenedStream, last: number, view: RoomView): Promise<void> {
@@ -75,7 +111,7 @@ describe("convergence", () => {
     let clock = Date.now();
     vi.spyOn(Date, "now").mockImplementation(() => clock);
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), async (actions) => {
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), fc.nat(30), async (actions, arrival) => {
         const room = freshRoom("converge");
         const stub = env.CHAT_ROOM.getByName(room);
         const claimed = await call(`${roomPath(room)}/owner`, { method: "POST" });
@@ -105,8 +141,22 @@ describe("convergence", () => {
           return { msg: `${value} ~${texts}~`, marker: `~${texts}~` };
         };
 
-        for (const step of actions) {
+        let scrolling: ScrollingReader | undefined;
+
+        for (const [index, step] of actions.entries()) {
           clock += 2000;
+          if (index === arrival % actions.length) {
+            // A reader comes in now: live events from here, and what came before only as pages.
+            const oldest = (await stub.stats()).lastEventId + 1;
+            const stream = await openStream(room, { lastEventId: oldest - 1 });
+            scrolling = { stream, view: new RoomView(), oldest, atStart: false, from: oldest };
+          }
+          if (step.kind === "page") {
+            if (!scrolling) continue;
+            if (step.readFirst) await readLive(scrolling, (await stub.stats()).lastEventId);
+            await scrollBack(room, scrolling, step.limit);
+            continue;
+          }
           if (step.kind === "typing" || step.kind === "cut") {
             if (step.kind === "typing") {
               expect((await act(people[step.who] as Participant, "POST", "/typing")).status).toBe(204);
@@ -190,6 +240,13 @@ describe("convergence", () => {
         const freshView = new RoomView();
         await readThrough(fresh, last, freshView);
         await Promise.all([steady.reader.cancel(), dropping.reader.cancel(), fresh.reader.cancel()]);
+        if (scrolling) {
+          await readLive(scrolling, last);
+          await scrolling.stream.reader.cancel();
+          while (!scrolling.atStart) await scrollBack(room, scrolling, 3);
+          // Built from pages of history and its stream, in whatever order they came, it agrees.
+          expect(byId(scrolling.view)).toEqual(byId(steadyView));
+        }
 
         expect(droppingView.messages).toEqual(steadyView.messages);
         expect(freshView.messages).toEqual(steadyView.messages);

@@ -56,6 +56,24 @@ export class RoomView {
     this.#change(id, JSON.parse(event.data) as ChangeEvent);
   }
 
+  /**
+   * Applies a page of history (GET /messages), whose events are messages as they are now, as a
+   * page does: a message it already holds is kept, since the stream keeps it current and the page
+   * may have been answered before a change the stream already brought; any other it takes as given.
+   */
+  applyPage(events: readonly { id: number; event?: string; data: string }[]): void {
+    for (const { id, event, data } of events) {
+      if (this.messages.has(id)) continue;
+      if (event === "delete") {
+        const deletion = JSON.parse(data) as ChangeEvent;
+        if (deletion.target === id) this.messages.set(id, { user: deletion.user, deleted: true });
+        continue;
+      }
+      const message = JSON.parse(data) as ChatEvent;
+      if (event === undefined && message.kind === "message") this.messages.set(id, shown(message));
+    }
+  }
+
   #change(id: number, change: ChangeEvent): void {
     const target = this.messages.get(change.target);
     if (change.kind === "delete") {
