@@ -16,6 +16,8 @@ const testVars = {
   HISTORY_ON_CONNECT: "20",
   MESSAGE_KEYS_PER_SESSION: "3",
   REACTIONS_PER_MESSAGE: "4",
+  SEARCH_RATE_BURST: "20",
+  SEARCH_RATE_PER_MINUTE: "600",
   ADMIN_TOKEN: "operator-token-of-the-tests",
   // Every test request comes from one address; these caps get their own project below.
   MAX_STREAMS_PER_CLIENT: "1000",

@@ -22,6 +22,7 @@ import {
   replaceOwnerKey,
   revokeModeratorKey,
   roleHeld,
+  searchRoom,
   updateRoom,
 } from "./worker/api";
 import { assertReasonableSize } from "./worker/request-limits";
@@ -45,6 +46,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/moderator-key": { POST: makeModeratorKey, DELETE: revokeModeratorKey },
   "/owner-key": { POST: replaceOwnerKey },
   "/role": { GET: roleHeld },
+  "/search": { POST: searchRoom },
   "/room": { PATCH: updateRoom, DELETE: deleteRoom },
   "/removals": { POST: removeParticipant, DELETE: liftRemoval },
 };

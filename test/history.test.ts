@@ -5,6 +5,7 @@ import type { HistoryAnswer } from "../src/log/history-pages";
 import type { ChatRoom } from "../src/room/chat-room";
 import { expectError } from "./support/expect-error";
 import { claim, joinWithKey } from "./support/room-authority";
+import { storedText } from "./support/room-storage";
 import { freshRoom, roomPath } from "./support/rooms";
 import { act, call, joinAs, leave, openStream, sayOk } from "./support/self-client";
 
@@ -221,17 +222,7 @@ describe("retention", () => {
     }
     expect(await storedIds(room)).toEqual([]);
     await expectError(await call(`${roomPath(room)}/messages?around=${old}`), 410, "message_expired");
-    const bytes = await runInDurableObject(stub, (_room: ChatRoom, state) => {
-      const found: string[] = [];
-      for (const { name } of state.storage.sql
-        .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
-        )
-        .toArray()) {
-        found.push(JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()));
-      }
-      return found.join("\n");
-    });
+    const bytes = await storedText(room);
     expect(bytes).not.toContain("an old secret");
   });
 

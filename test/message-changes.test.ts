@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MessageChanges } from "../src/conversation/message-changes";
+import { MessageSearch } from "../src/conversation/message-search";
 import { Reactions } from "../src/conversation/reactions";
 import type { ChangeEvent, ChatEvent } from "../src/log/chat-event";
 import { EventLog } from "../src/log/event-log";
@@ -110,6 +111,7 @@ describe("editing", () => {
         const changes = new MessageChanges(
           new EventLog(state.storage.sql, { events: 100, ms: 86_400_000 }),
           new Reactions(state.storage.sql),
+          new MessageSearch(state.storage.sql),
           limits,
         );
         const refused = changes.edit(mina.token, id, "much later", Date.now() + 3_600_000);

@@ -5,6 +5,7 @@ import type { OpenedStream, Participant } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/room-authority";
+import { everyRow } from "./support/room-storage";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
 import { act, call, joinAs, openStream, say, sayOk, users } from "./support/self-client";
@@ -44,21 +45,6 @@ async function endedByDeletion(stream: OpenedStream, timeoutMs = 5000): Promise<
 /** The `deleted` event a stream ended with, parsed. */
 function deletion(events: SseEvent[]): unknown {
   return JSON.parse(events.at(-1)?.data ?? "null");
-}
-
-/** Every row of every table of a room's database, by table: what a trace would be found in. */
-function everyRow(room: string | undefined): Promise<Record<string, unknown[]>> {
-  const stub = env.CHAT_ROOM.getByName(room ?? "lobby");
-  return runInDurableObject(stub, (_instance: ChatRoom, state) => {
-    const { sql } = state.storage;
-    // The runtime's own tables (the alarm's) cannot be read, and hold nothing the room was told.
-    const tables = sql.exec<{ name: string }>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
-    );
-    return Object.fromEntries(
-      tables.toArray().map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray()]),
-    );
-  });
 }
 
 /** The alarm a room has set, if any. */

@@ -23,6 +23,8 @@ export interface RoomConfig {
   keysPerSession: number;
   editWindowMs: number;
   reactionsPerMessage: number;
+  searchBurst: number;
+  searchesPerSecond: number;
 }
 
 /** The limits and timings a page works with, sent in every stream's greeting. */
@@ -102,6 +104,8 @@ function parseConfig(env: Env): RoomConfig {
     keysPerSession: whole(env, "MESSAGE_KEYS_PER_SESSION", 1),
     editWindowMs: seconds(env, "EDIT_WINDOW_SECONDS"),
     reactionsPerMessage: whole(env, "REACTIONS_PER_MESSAGE", 1),
+    searchBurst: whole(env, "SEARCH_RATE_BURST", 1),
+    searchesPerSecond: positive(env, "SEARCH_RATE_PER_MINUTE") / 60,
   };
 }
 

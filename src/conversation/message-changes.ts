@@ -1,6 +1,7 @@
 import { fail, type Result } from "../common/result";
 import type { ChangeEvent, ChatEvent, QuotedMessage } from "../log/chat-event";
 import type { EventLog } from "../log/event-log";
+import type { MessageSearch } from "./message-search";
 import type { Reactions } from "./reactions";
 
 /**
@@ -16,11 +17,18 @@ export type PlannedChange = () => ChangeEvent | undefined;
 export class MessageChanges {
   readonly #log: EventLog;
   readonly #reactions: Reactions;
+  readonly #search: MessageSearch;
   readonly #limits: { editWindowMs: number; reactionsPerMessage: number };
 
-  constructor(log: EventLog, reactions: Reactions, limits: { editWindowMs: number; reactionsPerMessage: number }) {
+  constructor(
+    log: EventLog,
+    reactions: Reactions,
+    search: MessageSearch,
+    limits: { editWindowMs: number; reactionsPerMessage: number },
+  ) {
     this.#log = log;
     this.#reactions = reactions;
+    this.#search = search;
     this.#limits = limits;
   }
 
@@ -44,6 +52,7 @@ export class MessageChanges {
       change: () => {
         if (message.msg === msg || !this.#log.get(id)) return undefined;
         this.#log.rewrite(id, JSON.stringify({ ...message, msg, edited: now }));
+        this.#search.replace(id, message.msg, msg);
         this.#requote(id, (quote) => ({ ...quote, msg }));
         // The new text is all an earlier edit said.
         this.#log.removeChanges(id, "edit");
@@ -72,6 +81,7 @@ export class MessageChanges {
         // Where the message was, a reader later is sent its deletion; its edits and reactions,
         // which the deletion undoes, go.
         this.#log.rewrite(id, JSON.stringify(event), "delete");
+        this.#search.remove(id, message.msg);
         this.#log.removeChanges(id, "edit");
         this.#log.removeChanges(id, "reaction");
         this.#requote(id, ({ user }) => ({ id, user, deleted: true }));

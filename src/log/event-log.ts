@@ -1,3 +1,5 @@
+import type { ChatEvent } from "./chat-event";
+
 /** A stored event: its id, its SSE event name (none for a default-type event) and its JSON `data`. */
 export interface StoredEvent {
   id: number;
@@ -93,9 +95,16 @@ export class EventLog {
   /** Where the history of the newest `count` timeline rows starts, as of `lastId`; cleared by any write. */
   #historyStart: { count: number; afterId: number } | undefined;
 
-  constructor(sql: SqlStorage, retention: Retention) {
+  readonly #expiring: (messages: StoredEvent[]) => void;
+
+  /**
+   * @param expiring told of the messages retention is about to remove, each as it is now, so
+   *   that what else holds their text (the search index) lets it go too
+   */
+  constructor(sql: SqlStorage, retention: Retention, expiring: (messages: StoredEvent[]) => void = () => {}) {
     this.#sql = sql;
     this.#retention = retention;
+    this.#expiring = expiring;
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       data TEXT NOT NULL
@@ -193,6 +202,14 @@ export class EventLog {
     while (dropped < oldest.length && (dropped < overCount || (oldest[dropped]?.at ?? now) < cutoff)) dropped += 1;
     const through = oldest[dropped - 1]?.id;
     if (through === undefined) return 0;
+    this.#expiring(
+      this.#sql
+        .exec<{ id: number; data: string }>(
+          "SELECT id, data FROM events WHERE id <= ? AND message = 1 AND event IS NULL",
+          through,
+        )
+        .toArray(),
+    );
     this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id <= ?", through);
     this.#sql.exec("DELETE FROM events WHERE id <= ?", through);
     this.#rows -= dropped;
@@ -349,6 +366,15 @@ export class EventLog {
     if (row.author !== null) stored.author = row.author;
     if (row.target !== null) stored.target = row.target;
     return stored;
+  }
+
+  /** Calls `visit` with every stored message that is not deleted, oldest first. */
+  eachMessage(visit: (id: number, message: ChatEvent) => void): void {
+    for (const row of this.#sql.exec<{ id: number; data: string }>(
+      "SELECT id, data FROM events WHERE message = 1 AND event IS NULL ORDER BY id",
+    )) {
+      visit(row.id, JSON.parse(row.data) as ChatEvent);
+    }
   }
 
   /** The stored replies to a message. */

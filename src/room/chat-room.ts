@@ -3,8 +3,12 @@ import { type RoomConfig, readConfig } from "../common/config";
 import { failureResponse } from "../common/responses";
 import { fail, type Result } from "../common/result";
 import { MessageChanges, type PlannedChange } from "../conversation/message-changes";
+import { MessageSearch } from "../conversation/message-search";
+import type { ParsedQuery } from "../conversation/search-query";
+import { type SearchAnswer, searchMessages } from "../conversation/search-results";
+import { RateLimiter } from "../common/rate-limit";
 import { Reactions } from "../conversation/reactions";
-import { messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
+import { type ChatEvent, messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
 import { type HistoryAnchor, type HistoryAnswer, historyPage } from "../log/history-pages";
 import {
@@ -51,6 +55,8 @@ export class ChatRoom extends DurableObject<Env> {
   #participants!: Participants;
   #streams!: StreamAdmission;
   #alarm!: RoomAlarm;
+  #search!: MessageSearch;
+  #searchPace!: RateLimiter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,15 +67,23 @@ export class ChatRoom extends DurableObject<Env> {
   /** Builds the room's parts over what its storage holds, and picks up presence where it was. */
   #build(): void {
     const { ctx } = this;
-    this.#log = new EventLog(ctx.storage.sql, {
-      events: this.#config.historyRetained,
-      ms: this.#config.historyRetainedMs,
-    });
+    const indexed = hasTable(ctx.storage.sql, "message_search");
+    this.#search = new MessageSearch(ctx.storage.sql);
+    this.#searchPace = new RateLimiter(this.#config.searchBurst, this.#config.searchesPerSecond);
+    this.#log = new EventLog(
+      ctx.storage.sql,
+      { events: this.#config.historyRetained, ms: this.#config.historyRetainedMs },
+      (messages) => {
+        for (const { id, data } of messages) this.#search.remove(id, (JSON.parse(data) as ChatEvent).msg);
+      },
+    );
+    // A room from before search holds messages the index has not seen (a thousand events at most).
+    if (!indexed) this.#log.eachMessage((id, message) => this.#search.index(id, message.msg));
     this.#alarm = new RoomAlarm(ctx.storage);
     const catchUp = new CatchUp(this.#log, this.#config);
     this.#sessions = new SessionStore(ctx.storage.sql);
     this.#sentKeys = new SentKeys(ctx.storage.sql, this.#config.keysPerSession);
-    this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#config);
+    this.#changes = new MessageChanges(this.#log, new Reactions(ctx.storage.sql), this.#search, this.#config);
     this.#control = new RoomControl(ctx.storage.sql);
     this.#moderation = new Moderation(
       this.#control,
@@ -152,6 +166,29 @@ export class ChatRoom extends DurableObject<Env> {
     return historyPage(this.#log, request.anchor, request.limit);
   }
 
+  /**
+   * The messages holding every word of a query, newest first, as they are now. Whoever may open a
+   * stream may search; a search costs more than a post, so each session (or address, for a reader
+   * who has not joined) is paced.
+   */
+  search(request: {
+    token?: string;
+    client?: string;
+    query: ParsedQuery;
+    before?: number;
+    limit: number;
+  }): Result<SearchAnswer> {
+    const now = Date.now();
+    const keptOut = this.#moderation.keptOut(request.token, request.client, now);
+    if (keptOut) return keptOut;
+    const known = request.token !== undefined && this.#sessions.get(request.token) !== undefined;
+    const waitMs = this.#searchPace.take(known ? `session:${request.token}` : `address:${request.client}`, now);
+    if (waitMs > 0) {
+      return fail(429, "searching_too_often", "You are searching too often; wait a moment.", Math.ceil(waitMs / 1000));
+    }
+    return { ok: true, ...searchMessages(this.#log, this.#search, request.query, request) };
+  }
+
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
   join(request: JoinRequest): Result<Joined> {
     return this.#participants.join(request);
@@ -189,6 +226,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#moderation.posted(session.token, now);
     const message = messageEvent(session.name, request.msg, now, { key: request.key, replyTo: quoted?.quote });
     const id = this.#publish(message, { author: session.token, replyTo: request.replyTo });
+    this.#search.index(id, message.msg);
     if (request.key !== undefined) this.#sentKeys.remember(session.token, request.key, id);
     this.#participants.sent(session.token);
     return { ok: true, id, repeated: false };
@@ -284,7 +322,7 @@ export class ChatRoom extends DurableObject<Env> {
       online: this.#sessions.onlineCount,
       lastEventId: this.#log.lastId,
       queuedBytes: this.#subscribers.queuedBytes(),
-      limiterKeys: this.#participants.limiterKeys,
+      limiterKeys: this.#participants.limiterKeys + this.#searchPace.size,
     };
   }
 
@@ -362,4 +400,8 @@ export class ChatRoom extends DurableObject<Env> {
     this.#subscribers.broadcast(frame);
     return { id, frame };
   }
+}
+
+function hasTable(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 }

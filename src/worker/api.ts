@@ -21,6 +21,7 @@ import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
 import { spendDeploymentBudget } from "./deployment-limits";
 import { parseHistoryQuery } from "./history-query";
+import { parseSearchRequest } from "./search-request";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
 import {
@@ -113,6 +114,20 @@ export async function listMessages(request: Request, env: Env, roomName: string)
     }),
   );
   return json(page);
+}
+
+/**
+ * `POST /search`: the room's messages holding every word of `q`, newest first, as they are now,
+ * with the words to mark; for whoever may open the room's stream, paced per participant.
+ */
+export async function searchRoom(request: Request, env: Env, roomName: string): Promise<Response> {
+  const search = parseSearchRequest(await readFields(request));
+  const client = clientAddress(request);
+  await spendDeploymentBudget(env, "searches", client);
+  const { ok: _ok, ...answer } = unwrap(
+    await room(env, roomName).search({ token: presentedToken(request, roomName)?.token, client, ...search }),
+  );
+  return json(answer);
 }
 
 /** `POST /users`: join under `name`; the session comes back as a cookie and as a token. */

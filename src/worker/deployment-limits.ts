@@ -5,7 +5,7 @@ import { FailureError, fail } from "../common/result";
  * What one client address may do across the whole deployment, whatever room it does it in:
  * each budget is a Rate Limiting binding of wrangler.toml, counted per Cloudflare location.
  */
-export type DeploymentBudget = "roomClaims" | "joins" | "streams";
+export type DeploymentBudget = "roomClaims" | "joins" | "streams" | "searches";
 
 const BUDGETS: Record<DeploymentBudget, { limiter: (env: Env) => RateLimit; code: string; message: string }> = {
   roomClaims: {
@@ -22,6 +22,11 @@ const BUDGETS: Record<DeploymentBudget, { limiter: (env: Env) => RateLimit; code
     limiter: (env) => env.STREAMS_LIMITER,
     code: "too_many_new_streams",
     message: "Too many connections opened from your network in the last minute; try again in a minute.",
+  },
+  searches: {
+    limiter: (env) => env.SEARCHES_LIMITER,
+    code: "too_many_searches",
+    message: "Too many searches from your network in the last minute; try again in a minute.",
   },
 };
 
