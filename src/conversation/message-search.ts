@@ -17,9 +17,13 @@ export interface SearchPage {
  * rewrites them, which for the oldest messages may be never; so removing takes the text that was
  * indexed, and the room passes it as it still has it.
  *
- * Prefixes of two and three characters are indexed as words of their own, so that a short prefix
- * of a common word reads one list instead of merging every word it starts. Column sizes are not
- * kept: nothing ranks by them, and they would be one more row written with every message.
+ * Every word's first three characters are indexed as a word of their own, so that a short prefix
+ * of common words (`the`) reads one list instead of merging the lists of every word it starts;
+ * a longer prefix starts few enough words to merge. Each prefix length kept adds an entry for
+ * nearly every word of every message, and a removal rewrites a page for each entry, so only
+ * this one is kept: shorter terms are asked for as whole words (see `search-query.ts`). Column
+ * sizes are not kept either: nothing ranks by them, and they would be one more row written with
+ * every message.
  */
 export class MessageSearch {
   readonly #sql: SqlStorage;
@@ -31,7 +35,7 @@ export class MessageSearch {
       content = '',
       columnsize = 0,
       tokenize = "unicode61 remove_diacritics 2",
-      prefix = '2 3'
+      prefix = '3'
     )`);
     const secure = sql
       .exec<{ v: number }>("SELECT v FROM message_search_config WHERE k = 'secure-delete'")
@@ -67,7 +71,8 @@ export class MessageSearch {
   /**
    * Up to `limit` ids of messages holding every term, newest first, below `before` when given.
    * The index walks its lists from the newest id down and stops after one more than the page,
-   * so a word in most messages costs no more than a rare one.
+   * so the first page of a word in most messages costs about what a rare word's does; a page
+   * far back first steps through the newer part of that word's list.
    */
   find(query: ParsedQuery, options: { before?: number; limit: number }): SearchPage {
     const rows = this.#sql

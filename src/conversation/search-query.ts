@@ -5,11 +5,13 @@ import { bigrams, foldText, foldWord, isCjk, isSearchable, queryPieces } from ".
 export const SEARCH_QUERY_MAX_LENGTH = 200;
 /** Most terms a query may hold; each is one more list of messages for the index to walk. */
 export const SEARCH_QUERY_MAX_TERMS = 8;
+/** The shortest term of a spaced script that is searched for as the start of words. */
+const SHORTEST_PREFIX = 3;
 
 /**
- * How a term finds a message: CJK anywhere inside a run; other words by their start, except a
- * single letter or digit, which must be the whole word (as a prefix it would match most of the
- * room, and no prefix index is kept that short).
+ * How a term finds a message: CJK anywhere inside a run; other words by their start from three
+ * characters on, and as whole words when shorter (as a prefix, one or two letters start most
+ * words of a room, and the index keeps no prefixes that short).
  */
 export type SearchTermKind = "cjk" | "prefix" | "word";
 
@@ -35,18 +37,14 @@ export function parseSearchQuery(raw: string): Result<{ query: ParsedQuery }> {
   // Counted as typed, before compatibility forms could lengthen it; the first test spares
   // splitting a huge string into characters.
   if (raw.length > SEARCH_QUERY_MAX_LENGTH * 2 || [...raw.trim()].length > SEARCH_QUERY_MAX_LENGTH) {
-    return fail(
-      400,
-      "query_too_long",
-      `A search is at most ${SEARCH_QUERY_MAX_LENGTH} characters.`,
-    );
+    return fail(400, "query_too_long", `A search is at most ${SEARCH_QUERY_MAX_LENGTH} characters.`);
   }
   const terms: SearchTerm[] = [];
   const seen = new Set<string>();
   for (const piece of queryPieces(raw.normalize("NFKC"))) {
     if (!isSearchable(piece.text)) continue;
     const folded = piece.cjk ? piece.text : foldWord(piece.text);
-    const kind: SearchTermKind = piece.cjk ? "cjk" : [...folded].length === 1 ? "word" : "prefix";
+    const kind: SearchTermKind = piece.cjk ? "cjk" : [...folded].length < SHORTEST_PREFIX ? "word" : "prefix";
     const key = `${kind}:${folded}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -83,7 +81,7 @@ function termExpression(term: SearchTerm): string {
 /**
  * Where a message's text matches a query, as `[from, to)` UTF-16 offsets into the text as
  * stored, in order and never overlapping: CJK terms wherever they occur, a prefix term as the
- * whole word it starts, a one-character term where it is a whole word.
+ * whole word it starts, a shorter term where it is a whole word.
  */
 export function matchRanges(text: string, query: ParsedQuery): [number, number][] {
   const folded = foldText(text);
