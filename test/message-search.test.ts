@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MessageSearch } from "../src/conversation/message-search";
+import { MessageSearch, SEARCH_SHARD_IDS } from "../src/conversation/message-search";
 import { matchRanges, type ParsedQuery, parseSearchQuery } from "../src/conversation/search-query";
 import { freshRoom } from "./support/rooms";
 
@@ -233,11 +233,11 @@ describe("changing the index", () => {
 
   it("keeps secure-delete on and no copy of the text, however often the room is built", async () => {
     const run = inRoom();
-    const state = await run((_search, sql) => {
-      new MessageSearch(sql);
-      new MessageSearch(sql);
+    const state = await run((search, sql) => {
+      search.index(1, "first words");
+      new MessageSearch(sql).index(2, "second words");
       return {
-        secureDelete: sql.exec("SELECT v FROM message_search_config WHERE k = 'secure-delete'").one().v,
+        secureDelete: sql.exec("SELECT v FROM message_search_0_config WHERE k = 'secure-delete'").one().v,
         tables: sql
           .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name LIKE 'message_search%' ORDER BY name")
           .toArray()
@@ -246,11 +246,42 @@ describe("changing the index", () => {
     });
     expect(state.secureDelete).toBe(1);
     expect(state.tables).toEqual([
-      "message_search",
-      "message_search_config",
-      "message_search_data",
-      "message_search_idx",
+      "message_search_0",
+      "message_search_0_config",
+      "message_search_0_data",
+      "message_search_0_idx",
+      "message_search_shards",
     ]);
+  });
+
+  it("keeps ids in tables of their own, searched newest first and paged across them, and drops a table retention has emptied", async () => {
+    const run = inRoom();
+    const found = await run((search, sql) => {
+      const spread = [3, SEARCH_SHARD_IDS - 1, SEARCH_SHARD_IDS, 2 * SEARCH_SHARD_IDS + 5, 5 * SEARCH_SHARD_IDS];
+      for (const id of spread) search.index(id, `harbour report ${id}`);
+      const pages: number[][] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = search.find(parsed("harbour"), before === undefined ? { limit: 2 } : { before, limit: 2 });
+        pages.push(page.ids);
+        if (!page.more) break;
+        before = page.ids.at(-1);
+      }
+      for (const id of [3, SEARCH_SHARD_IDS - 1]) search.remove(id, `harbour report ${id}`);
+      search.forgetThrough(SEARCH_SHARD_IDS);
+      const tables = sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'")
+        .toArray()
+        .map((row) => row.name);
+      return { pages, after: ids(search, "harbour"), tables, again: ids(new MessageSearch(sql), "harbour") };
+    });
+    const newestFirst = [5 * SEARCH_SHARD_IDS, 2 * SEARCH_SHARD_IDS + 5, SEARCH_SHARD_IDS, SEARCH_SHARD_IDS - 1, 3];
+    expect(found.pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    // The first table held only ids retention removed; the second still holds one it keeps.
+    expect(found.after).toEqual(newestFirst.slice(0, 3));
+    expect(found.again).toEqual(newestFirst.slice(0, 3));
+    expect(found.tables).not.toContain("message_search_0");
+    expect(found.tables).toContain("message_search_1");
   });
 });
 
@@ -259,7 +290,7 @@ function storedAnywhere(sql: SqlStorage, text: string): boolean {
   const needle = new TextEncoder().encode(text);
   const tables = sql
     .exec<{ name: string }>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'message\\_search\\_%' ESCAPE '\\'",
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'message\\_search\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'",
     )
     .toArray();
   expect(tables.length).toBeGreaterThan(0);

@@ -44,6 +44,9 @@ export interface HistoryPage {
   later: boolean;
 }
 
+/** Told of what retention is about to remove: the messages among it, and the id it removes every event through. */
+export type Expiring = (messages: StoredEvent[], through: number) => void;
+
 /** Most old events one write removes: a room over its bounds gets back within them a few at a time. */
 const TRIM_PER_WRITE = 4;
 
@@ -95,13 +98,14 @@ export class EventLog {
   /** Where the history of the newest `count` timeline rows starts, as of `lastId`; cleared by any write. */
   #historyStart: { count: number; afterId: number } | undefined;
 
-  readonly #expiring: (messages: StoredEvent[]) => void;
+  readonly #expiring: Expiring;
 
   /**
-   * @param expiring told of the messages retention is about to remove, each as it is now, so
-   *   that what else holds their text (the search index) lets it go too
+   * @param expiring told of the messages retention is about to remove, each as it is now, and
+   *   of the id it removes every event through, so that what else holds their text (the search
+   *   index) lets it go too
    */
-  constructor(sql: SqlStorage, retention: Retention, expiring: (messages: StoredEvent[]) => void = () => {}) {
+  constructor(sql: SqlStorage, retention: Retention, expiring: Expiring = () => {}) {
     this.#sql = sql;
     this.#retention = retention;
     this.#expiring = expiring;
@@ -209,6 +213,7 @@ export class EventLog {
           through,
         )
         .toArray(),
+      through,
     );
     this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id <= ?", through);
     this.#sql.exec("DELETE FROM events WHERE id <= ?", through);

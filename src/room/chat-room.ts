@@ -1,13 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { type RoomConfig, readConfig } from "../common/config";
+import { RateLimiter } from "../common/rate-limit";
 import { failureResponse } from "../common/responses";
 import { fail, type Result } from "../common/result";
 import { MessageChanges, type PlannedChange } from "../conversation/message-changes";
 import { MessageSearch } from "../conversation/message-search";
+import { Reactions } from "../conversation/reactions";
 import type { ParsedQuery } from "../conversation/search-query";
 import { type SearchAnswer, searchMessages } from "../conversation/search-results";
-import { RateLimiter } from "../common/rate-limit";
-import { Reactions } from "../conversation/reactions";
 import { type ChatEvent, messageEvent, type RoomEvent, sseEventName } from "../log/chat-event";
 import { type EventLinks, EventLog } from "../log/event-log";
 import { type HistoryAnchor, type HistoryAnswer, historyPage } from "../log/history-pages";
@@ -67,14 +67,15 @@ export class ChatRoom extends DurableObject<Env> {
   /** Builds the room's parts over what its storage holds, and picks up presence where it was. */
   #build(): void {
     const { ctx } = this;
-    const indexed = hasTable(ctx.storage.sql, "message_search");
+    const indexed = hasTable(ctx.storage.sql, "message_search_shards");
     this.#search = new MessageSearch(ctx.storage.sql);
     this.#searchPace = new RateLimiter(this.#config.searchBurst, this.#config.searchesPerSecond);
     this.#log = new EventLog(
       ctx.storage.sql,
       { events: this.#config.historyRetained, ms: this.#config.historyRetainedMs },
-      (messages) => {
+      (messages, through) => {
         for (const { id, data } of messages) this.#search.remove(id, (JSON.parse(data) as ChatEvent).msg);
+        this.#search.forgetThrough(through);
       },
     );
     // A room from before search holds messages the index has not seen (a thousand events at most).
