@@ -7,6 +7,12 @@
  *   npm run bench -- --quick a short sweep (N = 10…1,000; R = 10, max)
  *   npm run bench -- --targets workerd --subscribers 1000 --rates 10,max   one slice of it
  *   npm run bench -- --seconds 10   publish for 10 s a point instead of 4
+ *   npm run bench -- --targets page --page-messages 1000,10000 --page-burst 2000
+ *                            the page in Chromium under a long conversation (bench/page/)
+ *   npm run bench -- --targets history --history-messages 1000,100000
+ *                            a room's history, search and posting at 1,000 to 1,000,000 stored
+ *                            messages in workerd (bench/history/); not in the default sweep, as
+ *                            seeding a million messages twice and measuring takes minutes
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,7 +22,11 @@ import { PROJECT_ROOT } from "../test/support/node/project-root.ts";
 import { startWorkerd } from "../test/support/node/workerd.ts";
 import { startWranglerDev } from "../test/support/node/wrangler-dev.ts";
 import { renderChart, type Series } from "./chart.ts";
+import { runHistoryBench } from "./history/history-bench.ts";
+import { historyReport } from "./history/history-report.ts";
 import { isolateHeapBytes } from "./isolate-heap.ts";
+import { runPageBench } from "./page/page-bench.ts";
+import { pageReport } from "./page/page-report.ts";
 import { groupCpuSeconds, groupRss } from "./process-stats.ts";
 import { BENCH_VARS, startBaseline, startWorkerdFloor, type Target } from "./targets.ts";
 
@@ -66,7 +76,11 @@ const SUBSCRIBERS = option("subscribers")?.map(Number) ?? (quick ? [10, 100, 100
 const RATES: (number | "max")[] =
   option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
-const TARGETS = option("targets") ?? ["baseline", "floor", "workerd", "wrangler"];
+const TARGETS = option("targets") ?? ["baseline", "floor", "workerd", "wrangler", "page"];
+const FAN_OUT_TARGETS = TARGETS.filter((target) => target !== "page" && target !== "history");
+const PAGE_CHECKPOINTS = option("page-messages")?.map(Number) ?? (quick ? [1000, 3000] : [1000, 10000]);
+const PAGE_BURST = Number(option("page-burst")?.[0] ?? 2000);
+const HISTORY_CHECKPOINTS = option("history-messages")?.map(Number) ?? [1000, 100000, 1000000];
 const SECONDS = Number(option("seconds")?.[0] ?? (quick ? 3 : 4));
 const POINT_LIMIT_MS = 120_000;
 const twoCores = availableParallelism() >= 2 && hasTaskset();
@@ -312,7 +326,45 @@ function chart(results: PointResult[]): string {
   ]);
 }
 
+/** The page's benchmark, reported apart in bench/results/page.json and page.md. */
+async function benchPage(machine: string): Promise<void> {
+  process.stdout.write("\npage in Chromium\n");
+  const result = await runPageBench(PAGE_CHECKPOINTS, PAGE_BURST);
+  const report = pageReport(result);
+  process.stdout.write(`\n${report}\n`);
+  const dir = join(PROJECT_ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "page.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`,
+  );
+  writeFileSync(join(dir, "page.md"), `Machine: ${machine}\n\n${report}\n`);
+  process.stdout.write("\nWrote bench/results/page.json and page.md\n");
+}
+
+/** A room's history at scale, reported apart in bench/results/history.json and history.md. */
+async function benchHistory(machine: string): Promise<void> {
+  process.stdout.write("\nhistory in workerd\n");
+  const started = performance.now();
+  const result = await runHistoryBench(HISTORY_CHECKPOINTS, SERVER_CPU);
+  const minutes = (performance.now() - started) / 60_000;
+  const report = `${historyReport(result)}\n\nThe whole run took ${fmt(minutes, 1)} minutes.`;
+  process.stdout.write(`\n${report}\n`);
+  const dir = join(PROJECT_ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const json = { date: new Date().toISOString(), machine, minutes, ...result };
+  writeFileSync(join(dir, "history.json"), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(dir, "history.md"), `Machine: ${machine}\n\n${report}\n`);
+  process.stdout.write("\nWrote bench/results/history.json and history.md\n");
+}
+
 async function main(): Promise<void> {
+  if (FAN_OUT_TARGETS.length === 0) {
+    const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}`;
+    if (TARGETS.includes("page")) await benchPage(machine);
+    if (TARGETS.includes("history")) await benchHistory(machine);
+    return;
+  }
   process.stdout.write("Bundling the Worker…\n");
   execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", "dist"], {
     cwd: PROJECT_ROOT,
@@ -330,7 +382,7 @@ async function main(): Promise<void> {
       ["workerd", () => startWorkerd({ vars: BENCH_VARS, cpu: SERVER_CPU })],
       ["wrangler", () => startWranglerDev({ vars: BENCH_VARS, cpu: SERVER_CPU })],
     ] as [string, () => Promise<Target>][]
-  ).filter(([key]) => TARGETS.includes(key));
+  ).filter(([key]) => FAN_OUT_TARGETS.includes(key));
   const results: PointResult[] = [];
   const failures: string[] = [];
   for (const [key, start] of starts) {
@@ -377,6 +429,8 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, `${stem}.svg`), chart(results));
   writeFileSync(join(dir, `${stem}.md`), `Machine: ${machine}\n\n${report}`);
   process.stdout.write(`\nWrote bench/results/${stem}.json, ${stem}.svg and ${stem}.md\n`);
+  if (TARGETS.includes("page")) await benchPage(machine);
+  if (TARGETS.includes("history")) await benchHistory(machine);
   const broken = results.filter((r) => r.lost + r.duplicated + r.outOfOrder > 0);
   if (broken.length > 0 || failures.length > 0) {
     process.stderr.write(

@@ -7,9 +7,11 @@ import { ApiError, ChatApi } from "./connection/chat-api.js";
 import { EventFeed } from "./connection/event-feed.js";
 import { RoomSession } from "./connection/room-session.js";
 import { oneTabAtATime } from "./connection/tab-lock.js";
+import { ConversationHistory } from "./conversation/history.js";
 import { MentionAlerts } from "./conversation/mention-alerts.js";
-import { messageActions } from "./conversation/message-actions.js";
+import { linkedMessage, messageActions } from "./conversation/message-actions.js";
 import { MessageList } from "./conversation/message-list.js";
+import { ReadPosition } from "./conversation/read-position.js";
 import { TypingIndicator, TypingPace } from "./conversation/typing-indicator.js";
 import { UnreadTitle } from "./conversation/unread-title.js";
 import { ownerKeyReplacement } from "./room/owner-key.js";
@@ -19,6 +21,7 @@ import { RoomKey } from "./room/room-key.js";
 import { makeNewRoom, setUpRoomMenu } from "./room/room-menu.js";
 import { RoomRules } from "./room/room-rules.js";
 import { settingsDialog } from "./room/settings-dialog.js";
+import { SearchPanel } from "./search/search-panel.js";
 
 /**
  * @typedef {import("./connection/event-feed.js").FeedState} FeedState
@@ -77,6 +80,8 @@ const messages = new MessageList(
     say,
   }),
 );
+const historyPages = new ConversationHistory(messages, api, { token: () => session.token, say });
+const readPosition = new ReadPosition(room);
 const mentionAlerts = new MentionAlerts(/** @type {HTMLButtonElement} */ (element("mention-alerts")));
 const remaining = element("remaining");
 const notice = element("notice");
@@ -148,6 +153,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
       signalTyping();
     }
     const mentionsMe = messages.add(id, event, own);
+    if (event.kind === "message" && !document.hidden && messages.atNewest) readPosition.read(id);
     // The history the page opened onto is not news; what came while it was away is.
     if (news && document.hidden && event.kind === "message" && !own) {
       title.count(mentionsMe);
@@ -167,7 +173,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
   onSettings(settings) {
     rules.show(settings);
   },
-  onModeration(event, news) {
+  onModeration(event, news, id) {
     justRemoved = event.kind === "removed" ? event.user : undefined;
     if (event.kind === "moderators") {
       people.clearModerators();
@@ -179,7 +185,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
       return;
     }
     if (event.kind === "lifted") {
-      messages.addNotice(`A moderator let ${event.user} back in`);
+      messages.addNotice(`A moderator let ${event.user} back in`, undefined, id);
       if (news && event.user === removedAs) {
         removedAs = undefined;
         rules.removed(0);
@@ -194,7 +200,7 @@ const feed = new EventFeed(`/r/${room}`, () => session.token, {
       roomKey.value !== undefined && event.until > Date.now()
         ? { label: `Let ${event.user} back in`, press: () => liftRemoval(event.user) }
         : undefined;
-    messages.addNotice(`${event.user} was removed by a moderator`, letBack);
+    messages.addNotice(`${event.user} was removed by a moderator`, letBack, id);
     // This page's participant: their session has ended, and the composer closes until they may come back.
     if (news && event.user === myName && event.until > Date.now()) {
       session.removed(myName, event.until);
@@ -571,7 +577,50 @@ window.addEventListener("online", () => {
 });
 messages.pending.show(outbox.pending, pendingActions);
 
+element("messages").addEventListener("scroll", readToNewest, { passive: true });
+document.addEventListener("visibilitychange", readToNewest);
+/** A reader at the newest message has read everything up to it. */
+function readToNewest() {
+  const newest = messages.span?.newest;
+  if (!document.hidden && messages.atNewest && newest !== undefined) readPosition.read(newest);
+}
+
+/**
+ * Opens the conversation where the reader is sent: at the message a link points to, at the
+ * first message since their last visit, or else at the newest, as the stream brings it.
+ */
+async function openConversation() {
+  const linked = linkedMessage();
+  const lastRead = readPosition.last;
+  if (linked === undefined && lastRead === undefined) return;
+  const shown = linked !== undefined ? await historyPages.around(linked) : await historyPages.after(lastRead ?? 0);
+  if (!shown) await historyPages.newest();
+}
+if (linkedMessage() !== undefined || readPosition.last !== undefined) messages.detach();
+addEventListener("hashchange", () => {
+  const linked = linkedMessage();
+  if (linked !== undefined) void historyPages.around(linked);
+});
+
+new SearchPanel(
+  {
+    box: element("search"),
+    toggle: /** @type {HTMLButtonElement} */ (element("search-toggle")),
+    form: /** @type {HTMLFormElement} */ (element("search-form")),
+    input: /** @type {HTMLInputElement} */ (element("search-input")),
+    panel: element("search-panel"),
+    status: element("search-status"),
+    results: /** @type {HTMLOListElement} */ (element("search-results")),
+    more: /** @type {HTMLButtonElement} */ (element("search-more")),
+    close: /** @type {HTMLButtonElement} */ (element("search-close")),
+  },
+  (q, before) => api.search(q, session.token, before),
+  // Whoever came to the search from nowhere in particular goes back to writing.
+  () => [messageInput, nameInput].find((field) => field.checkVisibility()),
+);
+
 feed.open();
+void openConversation();
 const remembered = session.current?.name ?? localStorage.getItem(NAME_KEY);
 if (remembered) {
   join(remembered).catch((error) => {

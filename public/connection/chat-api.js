@@ -22,6 +22,15 @@ export class ApiError extends Error {
 
 /**
  * @typedef {{ room: string, name: string, token: string, role?: "owner" | "moderator" }} Joined
+ * @typedef {{
+ *   events: { id: number, event?: string, data: string }[],
+ *   earlier: boolean, later: boolean, trimmed: boolean, latestId: number,
+ * }} HistoryPage frames as the stream carries them, each as it is now, oldest first
+ * @typedef {{
+ *   results: { id: number, data: string, marks: [number, number][] }[],
+ *   more: boolean,
+ * }} SearchPage messages as they are now, newest first, with the UTF-16 [from, to) ranges of
+ *   their text that match
  */
 
 export class ChatApi {
@@ -190,6 +199,34 @@ export class ChatApi {
   /** @param {string} token */
   leave(token) {
     return this.#send("DELETE", "/users", undefined, token);
+  }
+
+  /**
+   * A page of the room's history: `limit` messages before, after or around an event id, with
+   * what lies between them, oldest first.
+   * @param {{ before: number } | { after: number } | { around: number }} anchor
+   * @param {string | undefined} token
+   * @param {number} [limit]
+   * @returns {Promise<HistoryPage>}
+   */
+  history(anchor, token, limit = 50) {
+    const query = new URLSearchParams({
+      ...Object.fromEntries(Object.entries(anchor).map(([k, v]) => [k, String(v)])),
+      limit: String(limit),
+    });
+    return this.#send("GET", `/messages?${query}`, undefined, token);
+  }
+
+  /**
+   * The room's messages holding every word of `q`, newest first; the words go in the body, so
+   * that no request log holds them.
+   * @param {string} q
+   * @param {string | undefined} token
+   * @param {number} [before] the oldest result's id so far, for the page after it
+   * @returns {Promise<SearchPage>}
+   */
+  search(q, token, before) {
+    return this.#send("POST", "/search", before === undefined ? { q } : { q, before }, token);
   }
 
   /** @returns {Promise<{ name: string }[]>} */

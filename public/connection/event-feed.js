@@ -41,7 +41,7 @@ import { SseParser } from "./sse-parser.js";
  *   onEvent: (id: number, event: ChatEvent, news: boolean) => void,
  *   onChange: (id: number, change: ChangeEvent) => void,
  *   onSettings: (settings: RoomSettings) => void,
- *   onModeration: (event: ModerationEvent, news: boolean) => void,
+ *   onModeration: (event: ModerationEvent, news: boolean, id: number) => void,
  *   onPresence: (users: OnlineUser[]) => void,
  *   onLimits: (limits: RoomLimits) => void,
  *   onTyping: (name: string) => void,
@@ -282,7 +282,7 @@ export class EventFeed {
       const data = JSON.parse(event.data);
       const news = this.#openedAt === undefined || id > this.#openedAt;
       if (event.type === "message") this.handlers.onEvent(id, data, news);
-      else if (MODERATION.has(event.type)) this.handlers.onModeration(data, news);
+      else if (MODERATION.has(event.type)) this.handlers.onModeration(data, news, id);
       else this.handlers.onChange(id, data);
       return;
     }

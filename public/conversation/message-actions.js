@@ -89,7 +89,33 @@ export function messageActions({ api, token, composer, confirmDelete, confirmRem
     originGone() {
       say("The original message is no longer in the history shown here.");
     },
+    copyLink(id) {
+      const link = messageLink(id);
+      navigator.clipboard.writeText(link).then(
+        () => say("Link to the message copied."),
+        () => say(`Link to the message: ${link}`),
+      );
+    },
   };
+}
+
+/**
+ * The room's address with `#message=ID`, which opens the conversation at that message.
+ * @param {number} id
+ */
+export function messageLink(id) {
+  const link = new URL(location.pathname, location.href);
+  link.hash = new URLSearchParams({ message: String(id) }).toString();
+  return link.toString();
+}
+
+/**
+ * The message a link points to: `#message=ID` in the address's fragment, if there is one.
+ * @returns {number | undefined}
+ */
+export function linkedMessage() {
+  const id = Number(new URLSearchParams(location.hash.slice(1)).get("message"));
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
 /**

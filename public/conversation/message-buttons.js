@@ -51,6 +51,9 @@ export function pressMessageButton(event, list) {
     case "reply":
       list.actions.reply(id, message);
       return;
+    case "copy-link":
+      list.actions.copyLink(id);
+      return;
     case "edit":
       list.actions.edit(id, message);
       return;

@@ -14,9 +14,14 @@ export class MessageFocus {
   /** The message that takes the conversation's place in the Tab order. @type {HTMLElement | undefined} */
   #current;
 
-  /** @param {HTMLElement} list */
-  constructor(list) {
+  /**
+   * @param {HTMLElement} list
+   * @param {{ top: () => void, bottom: () => void }} edges what moving past the first or the
+   *   last message shown does: bring earlier or later ones
+   */
+  constructor(list, edges) {
     this.list = list;
+    this.edges = edges;
     list.addEventListener("focusin", (event) => {
       const item = event.target instanceof Element ? event.target.closest(MESSAGE) : null;
       if (item instanceof HTMLElement) this.#make(item);
@@ -36,7 +41,16 @@ export class MessageFocus {
    */
   added(item) {
     setStops(item, false);
-    if (!this.list.contains(document.activeElement) || !this.#current?.isConnected) this.#make(this.#newest(item));
+    if (!this.list.contains(document.activeElement) || !this.#current?.isConnected) this.#make(item);
+  }
+
+  /**
+   * Makes `item` the conversation's stop if the one before has left it (or, with `now`, at once).
+   * @param {HTMLElement | undefined} item
+   * @param {boolean} [now]
+   */
+  ensure(item, now = false) {
+    if (now || !this.#current?.isConnected) this.#make(item);
   }
 
   /**
@@ -79,13 +93,6 @@ export class MessageFocus {
     setStops(item, item.contains(document.activeElement));
   }
 
-  /** @param {HTMLElement} fallback */
-  #newest(fallback) {
-    const messages = this.list.querySelectorAll(MESSAGE);
-    const newest = messages[messages.length - 1];
-    return newest instanceof HTMLElement ? newest : fallback;
-  }
-
   /**
    * The message after `item`, or else the one before it.
    * @param {HTMLElement} item
@@ -116,15 +123,44 @@ export class MessageFocus {
       return;
     }
     if (!target.matches(MESSAGE)) return;
-    const messages = [...this.list.querySelectorAll(MESSAGE)];
-    const at = messages.indexOf(target);
-    const to = { ArrowUp: at - 1, ArrowDown: at + 1, Home: 0, End: messages.length - 1 }[event.key];
-    const next = to === undefined ? undefined : messages[to];
-    if (!(next instanceof HTMLElement)) return;
+    const up = event.key === "ArrowUp" || event.key === "Home" || event.key === "PageUp";
+    const down = event.key === "ArrowDown" || event.key === "End" || event.key === "PageDown";
+    if (!up && !down) return;
+    const step = up ? "previousElementSibling" : "nextElementSibling";
+    const nextOne = messageFrom(target, step);
+    // Page Up and Page Down scroll as they do anywhere, until the first or last message.
+    if ((event.key === "PageUp" || event.key === "PageDown") && nextOne) return;
     event.preventDefault();
+    const far = event.key === "Home" || event.key === "End";
+    const next = far
+      ? messageFrom(
+          up ? this.list.firstElementChild : this.list.lastElementChild,
+          up ? "nextElementSibling" : "previousElementSibling",
+          true,
+        )
+      : nextOne;
+    // At the first or last message shown, the key brings the ones beyond, and focus stays.
+    if (!next || next === target) {
+      if (up) this.edges.top();
+      else this.edges.bottom();
+      return;
+    }
     this.#make(next);
     next.focus();
   }
+}
+
+/**
+ * The nearest message from `start` going `step`, not counting `start` unless `inclusive`.
+ * @param {Element | null} start
+ * @param {"previousElementSibling" | "nextElementSibling"} step
+ * @param {boolean} [inclusive]
+ * @returns {HTMLElement | undefined}
+ */
+function messageFrom(start, step, inclusive = false) {
+  let item = inclusive ? start : (start?.[step] ?? null);
+  while (item && !item.matches(MESSAGE)) item = item[step];
+  return item instanceof HTMLElement ? item : undefined;
 }
 
 /**

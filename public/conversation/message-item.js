@@ -206,7 +206,11 @@ function toolsOf(event, context) {
   const whose = context.own ? "your message" : `${event.name}'s message`;
   const react = toolButton("open-reactions", "React", `React to ${whose}`);
   react.setAttribute("aria-expanded", "false");
-  tools.append(react, toolButton("reply", "Reply", `Reply to ${whose}`));
+  tools.append(
+    react,
+    toolButton("reply", "Reply", `Reply to ${whose}`),
+    toolButton("copy-link", "Copy link", `Copy link to ${whose}`),
+  );
   if (context.canEdit) tools.append(toolButton("edit", "Edit", "Edit your message"));
   if (context.own) tools.append(toolButton("delete", "Delete", "Delete your message"));
   else if (context.moderator) {

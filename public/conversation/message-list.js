@@ -1,20 +1,30 @@
 // @ts-check
 /**
- * The conversation: messages appended in order, notices shown quietly, the reader's own
- * messages not yet acknowledged kept last (see pending-messages.js), and the view kept at the
- * bottom unless the reader has scrolled up. Changes to messages (edits, deletions, reactions) are applied in place, to
- * the message and to the quotes of replies to it. Everything a user typed is set as text, with
- * its web addresses as links.
+ * The conversation: a window onto the room's timeline, of at most `MOST_HELD` items, so that
+ * what each arriving message costs does not grow with how long the reader stays. Live events
+ * are appended while the window reaches the newest ("live"); the oldest items leave as new ones
+ * come. A reader who scrolls back gets earlier pages (see history.js), and the newest items leave
+ * then; live events are kept aside meanwhile and shown once the window reaches the newest again.
+ * The reader's own messages not yet acknowledged are kept last (see pending-messages.js), and
+ * the view stays at the bottom unless the reader has scrolled up. Changes to messages (edits,
+ * deletions, reactions) are applied in place, to the message and to the quotes of replies to
+ * it. Everything a user typed is set as text, with its web addresses as links.
  */
 
 import { pressMessageButton } from "./message-buttons.js";
 import { MessageFocus } from "./message-focus.js";
-import { fillDeleted, fillMessage, requote, showReactions, timeOf } from "./message-item.js";
+import { MessageIndex } from "./message-index.js";
+import { mentionsReader } from "./message-text.js";
 import { PendingMessages } from "./pending-messages.js";
+import { lineItem } from "./timeline-lines.js";
+import { TimelineWriter } from "./timeline-writer.js";
+import { dropNewest, dropOldest, firstEvent } from "./window-edges.js";
 
 /**
  * @typedef {import("../connection/event-feed.js").ChatEvent} ChatEvent
  * @typedef {import("../connection/event-feed.js").ChangeEvent} ChangeEvent
+ * @typedef {import("./timeline-writer.js").Entry} Entry
+ * @typedef {import("./timeline-writer.js").Cursor} Cursor
  * @typedef {{
  *   names: readonly string[],
  *   me: string | undefined,
@@ -30,28 +40,50 @@ import { PendingMessages } from "./pending-messages.js";
  *   removePerson: (name: string) => void,
  *   react: (id: number, emoji: string, on: boolean) => void,
  *   originGone: () => void,
+ *   copyLink: (id: number) => void,
  * }} MessageActions
- * @typedef {{ kind: string, user: string, at: number }} Shown what the conversation shows of an event,
- *   as far as the next one is concerned: a message, a join or a leave, or a deleted message's line
+ * @typedef {{ earlier: () => void, later: () => void, newest: () => void, missing: (id: number) => void }} WindowMoves
+ *   what brings other parts of the timeline into the window, set by the history
  */
 
 const NEAR_BOTTOM_PX = 48;
-/** Messages of one person closer together than this are shown as one group. */
-const GROUP_WITHIN_MS = 5 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long a message jumped to stays highlighted. */
 const FLASH_MS = 2000;
-const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
+/** Items with an id the window holds at most; past it, the ones far from the view leave. */
+export const MOST_HELD = 200;
+/** What the window is cut down to when it passes `MOST_HELD`, so that cutting is rare. */
+const HELD_AFTER_CUT = 150;
 
 export class MessageList {
-  /** The last event shown, which the next is grouped with or separated from. @type {Shown | undefined} */
-  #previous;
-  /** Whether a line was shown since the last event, which the next message does not group across. */
-  #lineSince = false;
+  #index = new MessageIndex();
+  /** Where live events are added: before the reader's messages still waiting. @type {Cursor} */
+  #end = this.#endCursor();
   /** Whether the reader is away from the tab: the first message that arrives meanwhile is marked. */
   #away = false;
-  /** The messages shown, as they are now, by id. @type {Map<number, ChatEvent>} */
-  #messages = new Map();
+  /** @type {HTMLElement | undefined} */
+  #unreadLine;
+  /** Whether the view follows the newest messages, as it does until the reader scrolls up. */
+  #following = true;
+  /** @type {number | undefined} */
+  #endFrame;
+  /** Where the view was scrolled to last, to tell the reader scrolling up. */
+  #lastTop = 0;
+  /** Whether the window reaches the newest event, so that live events are shown as they come. */
+  #live = true;
+  /** Live events that came while the window did not reach them, to be shown once it does. @type {{ id: number, replay: () => void }[]} */
+  #held = [];
+  /** The newest id let go from `#held` when it grew too long: past it, the window must ask again. */
+  #heldDropped = 0;
+  /** The newest id shown. */
+  #newest = 0;
+  /** Whether new messages came that the reader has not scrolled to. */
+  #news = false;
+  /** Live events up to this id are not news: the page being shown already had them when asked. */
+  #newsAfter = 0;
+  /** @type {HTMLElement | undefined} */
+  #edge;
+  /** @type {WindowMoves} */
+  moves = { earlier() {}, later() {}, newest() {}, missing() {} };
 
   /**
    * @param {HTMLOListElement} list
@@ -65,19 +97,48 @@ export class MessageList {
     this.context = context;
     this.actions = actions;
     this.button = newMessagesButton;
-    this.button.addEventListener("click", () => this.scrollToEnd());
-    this.list.addEventListener("scroll", () => {
-      if (this.#nearBottom()) this.button.hidden = true;
-    });
+    this.button.addEventListener("click", () => (this.#live ? this.scrollToEnd() : this.moves.newest()));
+    this.list.addEventListener("scroll", () => this.#scrolled(), { passive: true });
     this.list.addEventListener("click", (event) =>
       pressMessageButton(event, {
-        message: (id) => this.#messages.get(id),
-        jump: (id) => this.jump(id),
+        message: (id) => this.#index.message(id),
+        // A quote's original outside the window is loaded, with what is around it.
+        jump: (id) => {
+          if (!this.jump(id)) this.moves.missing(id);
+          return true;
+        },
         actions: this.actions,
       }),
     );
-    this.focus = new MessageFocus(list);
+    this.focus = new MessageFocus(list, {
+      top: () => this.moves.earlier(),
+      bottom: () => (this.#live ? undefined : this.moves.later()),
+    });
     this.pending = new PendingMessages(list, () => this.scrollToEnd());
+    this.writer = new TimelineWriter(this.#index, this.focus, context);
+  }
+
+  /** Whether the window reaches the newest event. */
+  get live() {
+    return this.#live;
+  }
+
+  /** Whether the reader is at the newest message, and so has read them all. */
+  get atNewest() {
+    return this.#live && this.#following;
+  }
+
+  /** Live events wait aside until a page of history brings the window to the newest. */
+  detach() {
+    this.#newsAfter = Number.POSITIVE_INFINITY;
+    this.#live = false;
+    this.#following = false;
+  }
+
+  /** The oldest and newest ids shown, if any. */
+  get span() {
+    const first = firstEvent(this.list);
+    return first ? { oldest: Number(first.dataset.id), newest: this.#newest } : undefined;
   }
 
   /**
@@ -85,202 +146,79 @@ export class MessageList {
    * @param {number} id
    */
   message(id) {
-    return this.#messages.get(id);
+    return this.#index.message(id);
   }
 
   /**
+   * A live event.
    * @param {number} id
    * @param {ChatEvent} event
    * @param {boolean} own whether the reader sent it
    * @returns {boolean} whether it mentions the reader
    */
   add(id, event, own) {
-    let mentionsMe = false;
-    const follow = this.#nearBottom();
-    const item = document.createElement("li");
-    item.dataset.id = String(id);
-    item.className = event.kind === "message" ? "message" : "notice-line";
-    if (own) item.classList.add("own");
-    const { previous, newDay } = this.#follow(event);
-    const firstUnread = this.#away && event.kind === "message" && !own && !this.list.querySelector("li.unread-line");
-    if (firstUnread) this.#insert(lineItem("unread-line", "New since you were away"));
-    // A line between two messages starts a new group.
-    const lineBetween = newDay || firstUnread || this.#lineSince;
-    this.#lineSince = false;
-    const grouped = !lineBetween && previous !== undefined && groups(previous, event);
-    if (grouped) item.classList.add("grouped");
-
-    if (event.kind === "message") {
-      this.#messages.set(id, event);
-      // Focusable, so that a tap or a jump to it shows what can be done with it.
-      item.tabIndex = -1;
-      mentionsMe = this.#fill(item, event) && !own;
-      if (mentionsMe) item.classList.add("mentions-me");
-    } else {
-      const text = document.createElement("span");
-      text.textContent = event.kind === "join" ? `${event.user} joined` : `${event.user} left`;
-      item.append(text, timeOf(event.at));
+    const message = event.kind === "message";
+    if (!this.#live || (!this.#following && !own && this.#index.size >= MOST_HELD)) {
+      this.#hold(id, () => this.add(id, event, own));
+      this.pending.arrived(id, event.key);
+      if (own) this.moves.newest();
+      else if (message) this.#showNews(id > this.#newsAfter);
+      return message && !own && mentionsReader(event.msg, this.context().names, this.context().me);
     }
+    if (id <= this.#newest) return false;
+    this.#newest = id;
+    const firstUnread = this.#away && message && !own && !this.#unreadLine?.isConnected;
+    if (firstUnread) this.#unreadLine = lineItem("unread-line", "New since you were away");
+    const item = this.writer.event(this.#end, id, event, own, firstUnread ? this.#unreadLine : undefined);
     this.pending.arrived(id, event.key);
-    this.#insert(item);
-    if (event.kind === "message") this.focus.added(item);
-    if (follow || own) this.scrollToEnd();
-    else if (event.kind === "message") this.button.hidden = false;
-    return mentionsMe;
+    if (message) this.focus.added(item);
+    if (this.#following || own) this.#scrollToEndSoon();
+    else if (message) this.#showNews();
+    this.#cutOldest();
+    return item.classList.contains("mentions-me");
   }
 
   /**
-   * Applies a change to a message shown: its new text, its deletion, or who reacted. A deleted
-   * message's own event (sent in its place to a reader that was not there) is shown as a line.
+   * Applies a live change to a message shown: its new text, its deletion, or who reacted. A
+   * deleted message's own event (sent in its place to a reader that was not there) is shown as
+   * a line.
    * @param {number} id the change's own id
    * @param {ChangeEvent} change
    */
   change(id, change) {
-    // A reader at the end stays there, however the change alters the height of what is shown.
-    const follow = this.#nearBottom();
+    const inTimeline = change.kind === "delete" && change.target === id;
+    if (!this.#live) {
+      this.#hold(id, () => this.change(id, change));
+      if (inTimeline) return;
+    } else if (inTimeline) {
+      if (id <= this.#newest) return;
+      this.#newest = id;
+    }
     // The message the reader is on (this one, or a reply quoting it) keeps the reader's focus
     // when it is rebuilt, which would otherwise fall to the page.
     const holder = document.activeElement?.closest("#messages > li");
-    this.#apply(id, change);
-    if (follow) this.scrollToEnd();
+    if (change.kind === "delete") this.pending.gone(change.target);
+    if (inTimeline && change.kind === "delete") this.writer.deleted(this.#end, id, change);
+    else this.writer.apply(change, this.#end);
+    if (this.#following && this.#live) this.#scrollToEndSoon();
     if (holder instanceof HTMLElement) this.focus.restore(holder);
+    if (inTimeline) this.#cutOldest();
   }
 
   /**
-   * @param {number} id
-   * @param {ChangeEvent} change
-   */
-  #apply(id, change) {
-    const { target } = change;
-    if (change.kind === "delete") this.pending.gone(target);
-    if (change.kind === "delete" && target === id) {
-      // Its place in the conversation, at the time the message was sent, as a page that saw the
-      // message shows it; the next message does not group across it.
-      if (change.sentAt !== undefined) this.#follow({ kind: change.kind, user: change.user, at: change.sentAt });
-      const item = document.createElement("li");
-      item.dataset.id = String(id);
-      fillDeleted(item, change.moderated, change.sentAt);
-      this.#lineSince = true;
-      this.#insert(item);
-      return;
-    }
-    const message = this.#messages.get(target);
-    const item = this.list.querySelector(`li.message[data-id="${target}"]`);
-    if (change.kind === "delete") {
-      this.#messages.delete(target);
-      if (item instanceof HTMLElement) this.#delete(item, change.moderated, message?.at ?? change.sentAt);
-      this.#requote(target, (quote) => ({ id: quote.id, user: quote.user, deleted: true }));
-      return;
-    }
-    if (change.kind === "edit") {
-      this.#requote(target, (quote) => (quote.deleted ? quote : { ...quote, msg: change.msg }));
-      if (!message || !(item instanceof HTMLElement)) return;
-      const edited = { ...message, msg: change.msg, edited: change.at };
-      this.#messages.set(target, edited);
-      // What it mentions may have changed with its text.
-      item.classList.toggle("mentions-me", this.#fill(item, edited) && !item.classList.contains("own"));
-      return;
-    }
-    if (!message || !(item instanceof HTMLElement)) return;
-    const reactions = { ...message.reactions };
-    if (change.users.length > 0) reactions[change.emoji] = change.users;
-    else delete reactions[change.emoji];
-    this.#messages.set(target, { ...message, reactions });
-    const { me, emoji } = this.context();
-    showReactions(item, reactions, me, emoji);
-    this.focus.rebuilt(item);
-  }
-
-  /**
-   * Shows a message as deleted where it was. It is shown as a line, as it would be to a reader
-   * who came later, so the message after it starts a group of its own.
-   * @param {HTMLElement} item
-   * @param {boolean | undefined} moderated
-   * @param {number | undefined} at when the message was sent
-   */
-  #delete(item, moderated, at) {
-    fillDeleted(item, moderated, at);
-    this.focus.rebuilt(item);
-    const next = item.nextElementSibling;
-    const nextId = next instanceof HTMLElement ? Number(next.dataset.id) : undefined;
-    const following = nextId === undefined ? undefined : this.#messages.get(nextId);
-    if (next instanceof HTMLElement && following && next.classList.contains("grouped")) {
-      next.classList.remove("grouped");
-      this.#fill(next, following);
-    }
-    // The last event shown: the next message does not group with it either.
-    let later = item.nextElementSibling;
-    while (later instanceof HTMLElement && later.dataset.id === undefined) later = later.nextElementSibling;
-    if (!later) this.#lineSince = true;
-  }
-
-  /**
-   * Marks anew which messages are the reader's, as the page knows them by name: the history
-   * can arrive before the page has joined, and a reader who leaves or renames has others.
-   * @param {(message: ChatEvent) => boolean} isOwn
-   */
-  markOwn(isOwn) {
-    for (const item of this.list.querySelectorAll("li.message:not(.pending)")) {
-      const message = item instanceof HTMLElement ? this.#messages.get(Number(item.dataset.id)) : undefined;
-      if (!(item instanceof HTMLElement) || !message) continue;
-      const own = isOwn(message);
-      if (own === item.classList.contains("own")) continue;
-      item.classList.toggle("own", own);
-      this.#fill(item, message);
-    }
-  }
-
-  /**
-   * Brings a message into view and highlights it; false when it is not shown.
-   * @param {number} id
-   */
-  jump(id) {
-    const item = this.list.querySelector(`li.message[data-id="${id}"]`);
-    if (!(item instanceof HTMLElement)) return false;
-    item.scrollIntoView({ block: "center" });
-    item.focus({ preventScroll: true });
-    item.classList.add("flash");
-    setTimeout(() => item.classList.remove("flash"), FLASH_MS);
-    return true;
-  }
-
-  /**
-   * @param {HTMLElement} item
-   * @param {ChatEvent} event
-   */
-  #fill(item, event) {
-    const { names, me, editWindowMs, moderator, emoji } = this.context();
-    const own = item.classList.contains("own");
-    const canEdit = own && Date.now() - event.at < editWindowMs;
-    const mentionsMe = fillMessage(item, event, { names, me, own, canEdit, moderator, emoji });
-    this.focus.rebuilt(item);
-    return mentionsMe;
-  }
-
-  /**
-   * @param {number} target
-   * @param {(quote: import("../connection/event-feed.js").QuotedMessage) => import("../connection/event-feed.js").QuotedMessage} quote
-   */
-  #requote(target, quote) {
-    for (const reply of this.list.querySelectorAll(`li.message[data-reply-to="${target}"]`)) {
-      if (!(reply instanceof HTMLElement)) continue;
-      const id = Number(reply.dataset.id);
-      const message = this.#messages.get(id);
-      if (!message?.replyTo) continue;
-      const replyTo = quote(message.replyTo);
-      this.#messages.set(id, { ...message, replyTo });
-      requote(reply, replyTo);
-      this.focus.rebuilt(reply);
-    }
-  }
-
-  /**
+   * A live notice, with a button for what can be done about it.
    * @param {string} text
-   * @param {{ label: string, press: () => void }} [action] a button on the line, for what can be done about it
+   * @param {{ label: string, press: () => void }} [action]
+   * @param {number} [id] its event's id, for a notice the room stored
    */
-  addNotice(text, action) {
-    this.#lineSince = true;
-    const item = lineItem("notice-line", text);
+  addNotice(text, action, id) {
+    if (!this.#live) {
+      if (id !== undefined) this.#hold(id, () => this.addNotice(text, action, id));
+      return;
+    }
+    if (id !== undefined && id <= this.#newest) return;
+    if (id !== undefined) this.#newest = id;
+    const item = this.writer.notice(this.#end, text, id);
     if (action) {
       const button = document.createElement("button");
       button.type = "button";
@@ -292,16 +230,172 @@ export class MessageList {
       });
       item.append(" ", button);
     }
-    this.#insert(item);
+    if (this.#following) this.#scrollToEndSoon();
+  }
+
+  /**
+   * Adds a page of earlier history above what is shown, keeping the reader's place; the newest
+   * items leave if the window grows too long.
+   * @param {Entry[]} entries oldest first
+   * @returns {number} how many messages were added
+   */
+  prepend(entries) {
+    const fragment = document.createDocumentFragment();
+    /** @type {Cursor} */
+    const cursor = { previous: undefined, lineSince: false, put: (item) => fragment.append(item) };
+    let added = 0;
+    for (const entry of entries) {
+      if (this.#index.item(entry.id)) continue;
+      this.writer.put(cursor, entry);
+      if (entry.kind === "event" && entry.event.kind === "message") added += 1;
+    }
+    if (!fragment.firstChild) return 0;
+    const top = this.#edge?.isConnected ? this.#edge.nextElementSibling : this.list.firstElementChild;
+    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+    const before = this.writer.seam(cursor, top);
+    this.list.insertBefore(fragment, before ?? this.pending.first);
+    this.list.scrollTop = this.list.scrollHeight - fromBottom;
+    if (this.#index.size > MOST_HELD) this.#cutNewest();
+    return added;
+  }
+
+  /**
+   * Adds a page of later history below what is shown, while the window does not reach the newest.
+   * @param {Entry[]} entries oldest first
+   * @param {boolean} later whether more events follow them
+   * @returns {boolean} whether the window now reaches the newest event
+   */
+  append(entries, later) {
+    for (const entry of entries) {
+      if (entry.id <= this.#newest) continue;
+      this.#newest = entry.id;
+      this.writer.put(this.#end, entry);
+    }
+    if (this.#index.size > MOST_HELD)
+      this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.#edge));
+    if (later || this.#heldDropped > this.#newest) return false;
+    this.#live = true;
+    const held = this.#held;
+    this.#held = [];
+    for (const { id, replay } of held) if (id > this.#newest) replay();
+    if (this.#nearBottom()) this.#hideNews();
+    return true;
+  }
+
+  /**
+   * Shows another part of the timeline in place of what is shown.
+   * @param {Entry[]} entries oldest first
+   * @param {boolean} later whether more events follow them
+   * @param {number} latestId the newest id in the room when the page was answered
+   */
+  replace(entries, later, latestId) {
+    this.#newsAfter = latestId;
+    // Live events kept aside while the page was on its way follow it, if it reaches the newest.
+    const held = this.#held;
+    const dropped = this.#heldDropped;
+    this.#reset();
+    this.#held = held;
+    this.#heldDropped = dropped;
+    this.#live = false;
+    this.#news = false;
+    if (!this.append(entries, later)) this.#showNews(false);
+    this.focus.ensure(firstEvent(this.list, "li.message"), true);
+  }
+
+  /**
+   * What the top of the window shows: a way to load earlier messages, that this is where the
+   * room starts, that earlier messages are no longer kept, or nothing yet.
+   * @param {"earlier" | "start" | "trimmed" | undefined} state
+   */
+  showEdge(state) {
+    if (!state) {
+      this.#edge?.remove();
+      return;
+    }
+    const text = {
+      earlier: "",
+      start: "This is the start of the room",
+      trimmed: "Earlier messages are no longer kept",
+    }[state];
+    this.#edge ??= lineItem("history-edge", "");
+    this.#edge.textContent = text;
+    if (state === "earlier") {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Load earlier messages";
+      button.addEventListener("click", () => this.moves.earlier());
+      this.#edge.append(button);
+    }
+    if (this.#edge.isConnected) return;
+    // What the reader sees stays in place, unless they are at the very top, where the edge is news.
+    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+    const atTop = this.list.scrollTop === 0;
+    this.list.prepend(this.#edge);
+    if (!atTop) this.list.scrollTop = this.list.scrollHeight - fromBottom;
+  }
+
+  /**
+   * Marks anew which messages are the reader's, as the page knows them by name: the history
+   * can arrive before the page has joined, and a reader who leaves or renames has others.
+   * @param {(message: ChatEvent) => boolean} isOwn
+   */
+  markOwn(isOwn) {
+    for (const item of this.list.querySelectorAll("li.message:not(.pending)")) {
+      const message = item instanceof HTMLElement ? this.#index.message(Number(item.dataset.id)) : undefined;
+      if (!(item instanceof HTMLElement) || !message) continue;
+      const own = isOwn(message);
+      if (own === item.classList.contains("own")) continue;
+      item.classList.toggle("own", own);
+      this.writer.fill(item, message);
+    }
+  }
+
+  /**
+   * Brings a message into view and highlights it; false when it is not shown.
+   * @param {number} id
+   * @param {boolean} [keep] whether it stays marked, as a message a link points to does
+   */
+  jump(id, keep = false) {
+    const item = this.#index.item(id);
+    if (!item?.classList.contains("message")) return false;
+    this.#following = false;
+    item.scrollIntoView({ block: "center" });
+    this.focus.ensure(item, true);
+    item.focus({ preventScroll: true });
+    item.classList.add(keep ? "linked" : "flash");
+    if (!keep) setTimeout(() => item.classList.remove("flash"), FLASH_MS);
+    return true;
+  }
+
+  /**
+   * Marks where the messages after `id` begin, with a line the reader is taken to.
+   * @param {number} id the last message the reader had read
+   * @returns {boolean} whether a message after it is shown
+   */
+  markNewSince(id) {
+    let first = firstEvent(this.list, "li.message");
+    while (first && Number(first.dataset.id) <= id) first = firstMessageAfter(first);
+    if (!first) return false;
+    const line = lineItem("unread-line left-off", "New since your last visit");
+    line.id = "left-off";
+    first.before(line);
+    if (first.classList.contains("grouped")) {
+      first.classList.remove("grouped");
+      const message = this.#index.message(Number(first.dataset.id));
+      if (message) this.writer.fill(first, message);
+    }
+    line.scrollIntoView({ block: "start" });
+    this.#following = false;
+    this.focus.ensure(first, true);
+    return true;
   }
 
   /** Takes away everything shown: the room it was said in is gone. */
   clear() {
     this.list.replaceChildren();
-    this.#messages.clear();
-    this.#previous = undefined;
-    this.#lineSince = false;
-    this.button.hidden = true;
+    this.#reset();
+    this.#live = true;
+    this.#hideNews();
   }
 
   /**
@@ -310,31 +404,131 @@ export class MessageList {
    * @param {boolean} away
    */
   setAway(away) {
-    if (away && !this.#away) this.list.querySelector("li.unread-line")?.remove();
+    if (away && !this.#away) this.#unreadLine?.remove();
     this.#away = away;
-  }
-
-  /**
-   * Makes `shown` the last event shown, after a line for its day if it starts one.
-   * @param {Shown} shown
-   * @returns {{ previous: Shown | undefined, newDay: boolean }} the event shown before it, and whether a day line now separates them
-   */
-  #follow(shown) {
-    const previous = this.#previous;
-    this.#previous = shown;
-    const newDay = previous === undefined || !sameDay(previous.at, shown.at);
-    if (newDay) this.#insert(dayItem(shown.at));
-    return { previous, newDay };
-  }
-
-  /** Adds an item after everything shown, and before the reader's messages still waiting. @param {HTMLElement} item */
-  #insert(item) {
-    this.list.insertBefore(item, this.list.querySelector("li.pending"));
   }
 
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.#following = true;
+    this.#hideNews();
+  }
+
+  /** Takes every item away but the reader's messages still waiting; the window starts afresh. */
+  #reset() {
+    for (let item = this.pending.first?.previousElementSibling ?? this.list.lastElementChild; item; ) {
+      const before = item.previousElementSibling;
+      item.remove();
+      item = before;
+    }
+    this.#index.clear();
+    this.#end = this.#endCursor();
+    this.#held = [];
+    this.#heldDropped = 0;
+    this.#newest = 0;
+    this.#unreadLine = undefined;
+  }
+
+  /** @returns {Cursor} */
+  #endCursor() {
+    return { previous: undefined, lineSince: false, put: (item) => this.list.insertBefore(item, this.pending.first) };
+  }
+
+  /** While the reader follows the newest, the oldest items leave as new ones come. */
+  #cutOldest() {
+    if (!this.#following || this.#index.size <= MOST_HELD) return;
+    this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.#edge));
+  }
+
+  /** After a page of earlier history, the newest items leave, and live events wait aside. */
+  #cutNewest() {
+    const end = this.#cut(() =>
+      dropNewest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.pending.first),
+    );
+    if (!end) return;
+    this.#live = false;
+    this.#held = [];
+    this.#heldDropped = 0;
+    this.#newest = end.id;
+    this.#end.previous = end.shown;
+    this.#end.lineSince = end.lineSince;
+    this.#showNews(false);
+  }
+
+  /**
+   * Cuts the window, keeping the reader's place, refilling a message whose group was cut from
+   * it, and keeping a stop for the keyboard; the top says earlier messages can be loaded.
+   * @template {{ regrouped?: HTMLElement } | undefined} T
+   * @param {() => T} cut
+   */
+  #cut(cut) {
+    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+    const result = cut();
+    if (result?.regrouped) {
+      const message = this.#index.message(Number(result.regrouped.dataset.id));
+      if (message) this.writer.fill(result.regrouped, message);
+    }
+    if (!this.#following) this.list.scrollTop = this.list.scrollHeight - fromBottom;
+    this.focus.ensure(this.#lastMessage());
+    this.showEdge("earlier");
+    return result;
+  }
+
+  #lastMessage() {
+    for (
+      let item = this.pending.first?.previousElementSibling ?? this.list.lastElementChild;
+      item;
+      item = item.previousElementSibling
+    ) {
+      if (item instanceof HTMLElement && item.matches("li.message")) return item;
+    }
+    return undefined;
+  }
+
+  /**
+   * Live events kept aside while the window does not reach them; the oldest go past a bound.
+   * @param {number} id
+   * @param {() => void} replay
+   */
+  #hold(id, replay) {
+    this.#held.push({ id, replay });
+    if (this.#held.length <= MOST_HELD) return;
+    const dropped = this.#held.shift();
+    if (dropped) this.#heldDropped = Math.max(this.#heldDropped, dropped.id);
+  }
+
+  /** @param {boolean} [arrived] whether new messages came, or only the newest is out of the window */
+  #showNews(arrived = true) {
+    if (arrived) this.#news = true;
+    this.button.textContent = this.#news ? "New messages ↓" : "Jump to newest ↓";
+    this.button.hidden = false;
+  }
+
+  #hideNews() {
+    this.#news = false;
     this.button.hidden = true;
+  }
+
+  #scrolled() {
+    const top = this.list.scrollTop;
+    const up = top < this.#lastTop;
+    this.#lastTop = top;
+    if (this.#endFrame !== undefined) return;
+    // Only the reader scrolling up stops the view following: items laid out as they come into
+    // view change the height below without the reader doing anything.
+    if (this.#nearBottom()) this.#following = this.#live;
+    else if (up) this.#following = false;
+    if (this.#following) this.#hideNews();
+    else if (this.#nearBottom()) this.moves.later();
+    else if (this.list.scrollTop < this.list.clientHeight) this.moves.earlier();
+  }
+
+  /** Scrolls to the newest once this frame's additions are in, so that a burst costs one layout. */
+  #scrollToEndSoon() {
+    this.#endFrame ??= requestAnimationFrame(() => {
+      this.#endFrame = undefined;
+      this.scrollToEnd();
+    });
   }
 
   #nearBottom() {
@@ -342,42 +536,10 @@ export class MessageList {
   }
 }
 
-/**
- * @param {number} a
- * @param {number} b
- */
-function sameDay(a, b) {
-  return new Date(a).toDateString() === new Date(b).toDateString();
-}
-
-/**
- * Whether `event` continues `previous`'s group: the same person, moments later.
- * @param {Shown} previous
- * @param {ChatEvent} event
- */
-function groups(previous, event) {
-  return (
-    event.kind === "message" &&
-    previous.kind === "message" &&
-    previous.user === event.user &&
-    event.at - previous.at < GROUP_WITHIN_MS
-  );
-}
-
-/** The line that starts a day: "Today", "Yesterday", or its date. @param {number} at */
-function dayItem(at) {
-  const now = Date.now();
-  const label = sameDay(at, now) ? "Today" : sameDay(at, now - DAY_MS) ? "Yesterday" : dayFormat.format(at);
-  return lineItem("day", label);
-}
-
-/**
- * @param {string} className
- * @param {string} text
- */
-function lineItem(className, text) {
-  const item = document.createElement("li");
-  item.className = className;
-  item.textContent = text;
-  return item;
+/** @param {Element} item */
+function firstMessageAfter(item) {
+  let next = item.nextElementSibling;
+  while (next && !(next instanceof HTMLElement && next.matches("li.message:not(.pending)")))
+    next = next.nextElementSibling;
+  return next instanceof HTMLElement ? next : undefined;
 }

@@ -50,6 +50,20 @@ export function appendMessageText(parent, text, names, me) {
 }
 
 /**
+ * Whether `text` mentions the reader, for a message that is not shown.
+ * @param {string} text
+ * @param {readonly string[]} names
+ * @param {string | undefined} me
+ */
+export function mentionsReader(text, names, me) {
+  if (me === undefined || !text.includes("@")) return false;
+  const mine = me.toLowerCase();
+  const candidates = [...names].sort((a, b) => b.length - a.length);
+  for (const { name } of mentions(text, candidates)) if (name.toLowerCase() === mine) return true;
+  return false;
+}
+
+/**
  * Each `@name` in `text` that names one of `candidates` (longest first), compared without
  * regard to case.
  * @param {string} text

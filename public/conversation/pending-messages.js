@@ -19,6 +19,10 @@ export class PendingMessages {
   #waiting = new Set(/** @type {string[]} */ ([]));
   /** Of those, the ones whose event has already been shown. */
   #arrived = new Set(/** @type {string[]} */ ([]));
+  /** The items shown that wait for their acknowledgement, by key. @type {Map<string, HTMLElement>} */
+  #byKey = new Map();
+  /** The items shown that were acknowledged and wait for their event, by its id. @type {Map<number, HTMLElement>} */
+  #byId = new Map();
   /** Counts down the wait of the messages held, while there are any. @type {ReturnType<typeof setInterval> | undefined} */
   #countdown;
 
@@ -29,6 +33,23 @@ export class PendingMessages {
   constructor(list, onAdded) {
     this.list = list;
     this.onAdded = onAdded;
+  }
+
+  /**
+   * The first of the items shown, which the conversation's own items go before; found from the
+   * end, so that the conversation's length does not count.
+   * @returns {Element | null}
+   */
+  get first() {
+    let first = null;
+    for (
+      let item = this.list.lastElementChild;
+      item?.classList.contains("pending");
+      item = item.previousElementSibling
+    ) {
+      first = item;
+    }
+    return first;
   }
 
   /**
@@ -43,19 +64,24 @@ export class PendingMessages {
     let added = false;
     // Items already shown stay as they are, so that nothing is announced twice; one that failed,
     // or is tried again, is shown anew in its place; a wait only changes what its status says.
-    for (const item of this.list.querySelectorAll("li.pending:not([data-awaiting])")) {
-      if (!(item instanceof HTMLElement)) continue;
-      const still = wanted.get(item.dataset.key ?? "");
-      if (!still) item.remove();
-      else if ((still.failed ?? "") !== (item.dataset.failed ?? "")) {
-        item.replaceWith(this.#item(still, actions));
+    for (const [key, item] of this.#byKey) {
+      const still = wanted.get(key);
+      if (!still) {
+        item.remove();
+        this.#byKey.delete(key);
+      } else if ((still.failed ?? "") !== (item.dataset.failed ?? "")) {
+        const again = this.#item(still, actions);
+        item.replaceWith(again);
+        this.#byKey.set(key, again);
         added = true;
       } else if (still.failed === undefined) hold(item, still.heldUntil);
     }
     for (const waiting of pending) {
       const { key } = waiting;
-      if (this.#arrived.has(key) || this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`)) continue;
-      this.list.append(this.#item(waiting, actions));
+      if (this.#arrived.has(key) || this.#byKey.has(key) || this.#awaits(key)) continue;
+      const item = this.#item(waiting, actions);
+      this.list.append(item);
+      this.#byKey.set(key, item);
       added = true;
     }
     if (added) this.onAdded();
@@ -70,10 +96,15 @@ export class PendingMessages {
    * @param {number} streamLastId the newest event id the stream has delivered
    */
   settle(key, id, streamLastId) {
-    const item = this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`);
-    if (!(item instanceof HTMLElement)) return;
-    if (id <= streamLastId) item.remove();
-    else item.dataset.awaiting = String(id);
+    const item = this.#byKey.get(key);
+    if (!item) return;
+    this.#byKey.delete(key);
+    if (id <= streamLastId) {
+      item.remove();
+      return;
+    }
+    item.dataset.awaiting = String(id);
+    this.#byId.set(id, item);
   }
 
   /**
@@ -82,10 +113,11 @@ export class PendingMessages {
    * @param {string | undefined} key
    */
   arrived(id, key) {
-    this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
+    this.gone(id);
     if (key !== undefined && this.#waiting.has(key)) {
       this.#arrived.add(key);
-      this.list.querySelector(`li.pending[data-key="${CSS.escape(key)}"]`)?.remove();
+      this.#byKey.get(key)?.remove();
+      this.#byKey.delete(key);
     }
   }
 
@@ -94,16 +126,23 @@ export class PendingMessages {
    * @param {number} id
    */
   gone(id) {
-    this.list.querySelector(`li.pending[data-awaiting="${id}"]`)?.remove();
+    this.#byId.get(id)?.remove();
+    this.#byId.delete(id);
+  }
+
+  /** Whether the message sent under `key` is shown waiting for its event. @param {string} key */
+  #awaits(key) {
+    for (const item of this.#byId.values()) if (item.dataset.key === key) return true;
+    return false;
   }
 
   /** Keeps the countdown of held messages going while there are any. */
   #count() {
-    const held = () => this.list.querySelectorAll("li.pending[data-held-until]");
+    const held = () => [...this.#byKey.values()].filter((item) => item.dataset.heldUntil !== undefined);
     if (this.#countdown !== undefined || held().length === 0) return;
     this.#countdown = setInterval(() => {
       const items = held();
-      for (const item of items) if (item instanceof HTMLElement) hold(item, Number(item.dataset.heldUntil));
+      for (const item of items) hold(item, Number(item.dataset.heldUntil));
       if (items.length > 0) return;
       clearInterval(this.#countdown);
       this.#countdown = undefined;

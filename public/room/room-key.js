@@ -16,7 +16,10 @@ export class RoomKey {
     const arrived = fragment.get(KEY_PARAMETER);
     if (arrived) {
       localStorage.setItem(this.storageKey, arrived);
-      history.replaceState(null, "", location.pathname + location.search);
+      // Only the key leaves the address: a link to a message in the same fragment stays.
+      fragment.delete(KEY_PARAMETER);
+      const rest = fragment.toString();
+      history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
     }
   }
 

@@ -21,9 +21,9 @@ import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
 import { spendDeploymentBudget } from "./deployment-limits";
 import { parseHistoryQuery } from "./history-query";
-import { parseSearchRequest } from "./search-request";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
+import { parseSearchRequest } from "./search-request";
 import {
   clearedPendingCookie,
   clearedSessionCookie,

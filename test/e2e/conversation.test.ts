@@ -254,7 +254,7 @@ describe("the conversation on the page", () => {
       await messageWith(ben.page, "first, from Ana").waitFor();
       await send(ben, "second, from Ben");
       for (const person of [ana, ben]) await messageWith(person.page, "second, from Ben").waitFor();
-      // Each points at both: their own message's tools (four of them) and the other's (two); the
+      // Each points at both: their own message's tools (five of them) and the other's (three); the
       // first is the conversation's top message.
       for (const person of [ana, ben]) {
         for (const text of ["first, from Ana", "second, from Ben"]) {
@@ -262,8 +262,8 @@ describe("the conversation on the page", () => {
           expect(shown, `${width} px, "${text}"`).toEqual({ covers: [], inside: true, seen: true, moved: false });
         }
       }
-      expect(await messageWith(ben.page, "first, from Ana").locator(".message-tools > button").count()).toBe(2);
-      expect(await messageWith(ben.page, "second, from Ben").locator(".message-tools > button").count()).toBe(4);
+      expect(await messageWith(ben.page, "first, from Ana").locator(".message-tools > button").count()).toBe(3);
+      expect(await messageWith(ben.page, "second, from Ben").locator(".message-tools > button").count()).toBe(5);
     }
   });
 
