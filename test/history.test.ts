@@ -68,6 +68,21 @@ describe("pages of history", () => {
     expect(end.latestId).toBe(end.events.at(-1)?.id);
   });
 
+  it("keeps every message it counts when a flood of joins came between them, and the newest of the joins", async () => {
+    const room = freshRoom("flood");
+    const ana = await joinAs(room, "Ana");
+    const said = [await sayOk(ana, "one"), await sayOk(ana, "two")];
+    for (let i = 0; i < 45; i++) await joinAs(room, `flood${i}`);
+    said.push(await sayOk(ana, "three"));
+    const page = await history(room, `before=${(said.at(-1) ?? 0) + 1}&limit=3`);
+    const messages = page.events.filter((event) => JSON.parse(event.data).kind === "message");
+    expect(messages.map((event) => event.id)).toEqual(said);
+    // Ten for each message counted, the newest: the last thirty of the forty-five joins.
+    const joins = lines(page).filter((line) => line.startsWith("add user"));
+    expect(joins).toEqual(Array.from({ length: 30 }, (_, i) => `add user : flood${i + 15}`));
+    expect(page.earlier).toBe(true);
+  });
+
   it("gives each message as it is now, and none of the changes that made it so", async () => {
     const room = freshRoom("as-now");
     const ana = await joinAs(room, "Ana");
@@ -191,6 +206,24 @@ describe("retention", () => {
     expect(top).toMatchObject({ events: [], earlier: false, trimmed: true });
     await expectError(await call(`${roomPath(room)}/messages?before=${(stored[0] ?? 0) - 1}`), 410, "history_expired");
     await expectError(await call(`${roomPath(room)}/messages?around=${(stored[0] ?? 0) - 1}`), 410, "message_expired");
+  });
+
+  it("takes an expired message's text out of the quotes in the replies it keeps", async () => {
+    const room = freshRoom("expired-quote");
+    const say = await crowd(room, RETAINED + 10);
+    const ana = await joinAs(room, "Ana");
+    const original = await sayOk(ana, "a quoted secret");
+    for (let i = 0; i < 5; i++) await say(i, `before the answer ${i}`);
+    const answered = await act(ana, "POST", "/messages", { msg: "my answer", replyTo: original });
+    const reply = (await answered.json<{ id: number }>()).id;
+    let last = reply;
+    for (let i = 5; last < original + RETAINED; i++) last = await say(i, `after the answer ${i}`);
+    const stored = await storedIds(room);
+    expect(stored).not.toContain(original);
+    expect(stored).toContain(reply);
+    const page = await history(room, `around=${reply}&limit=1`);
+    expect(JSON.parse(page.events[0]?.data ?? "{}").replyTo).toEqual({ id: original, user: "Ana", expired: true });
+    expect(await storedText(room)).not.toContain("quoted secret");
   });
 
   it("removes events older than the room keeps, by its alarm when nothing is written, bytes and all", async () => {

@@ -12,7 +12,7 @@ import { SseParser } from "./sse-parser.js";
  */
 
 /**
- * @typedef {{ id: number, user: string, msg?: string, deleted?: true }} QuotedMessage
+ * @typedef {{ id: number, user: string, msg?: string, deleted?: true, expired?: true }} QuotedMessage
  * @typedef {{
  *   name: string, msg: string, kind: "message" | "join" | "leave", user: string, at: number, key?: string,
  *   replyTo?: QuotedMessage, edited?: number, reactions?: Partial<Record<string, string[]>>,

@@ -173,10 +173,11 @@ export function timeOf(at) {
  * @param {QuotedMessage} quote
  */
 export function quoteOf(quote) {
-  if (quote.deleted || quote.msg === undefined) {
+  if (quote.deleted || quote.expired || quote.msg === undefined) {
     const gone = document.createElement("p");
     gone.className = "quote gone";
-    gone.textContent = `Replying to ${quote.user}: original message deleted`;
+    const why = quote.expired ? "older than the room keeps" : "deleted";
+    gone.textContent = `Replying to ${quote.user}: original message ${why}`;
     return gone;
   }
   const button = document.createElement("button");

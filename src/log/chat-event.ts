@@ -3,13 +3,15 @@ export type ChatEventKind = "message" | "join" | "leave";
 
 /**
  * The message a reply answers, as it is now: its text follows the original's edits and is
- * dropped when the original is deleted.
+ * dropped when the original is deleted or expires.
  */
 export interface QuotedMessage {
   id: number;
   user: string;
   msg?: string;
   deleted?: true;
+  /** The original is older than the history the room keeps, and its text went with it. */
+  expired?: true;
 }
 
 /** Who reacted with each emoji, in the order they did. */

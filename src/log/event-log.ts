@@ -179,15 +179,19 @@ export class EventLog {
 
   /**
    * Removes up to `most` events that retention no longer keeps, for a room nothing is written
-   * to, and says when the oldest event left falls out by age (undefined when none is stored).
+   * to, and says whether more may be due now, or else when the oldest event left falls out by age
+   * (none when nothing is stored).
    */
-  expire(now: number, most = TRIM_PER_ALARM): number | undefined {
-    if (this.#trim(now, most) > 0) {
+  expire(now: number, most = TRIM_PER_ALARM): { more: boolean; next?: number } {
+    const dropped = this.#trim(now, most);
+    if (dropped > 0) {
       this.#saveCounts();
       this.#historyStart = undefined;
     }
+    // As many as it may remove at once: more may be due already.
+    if (dropped === most) return { more: true };
     const oldest = this.#sql.exec<{ at: number | null }>("SELECT at FROM events ORDER BY id LIMIT 1").toArray()[0];
-    return oldest === undefined ? undefined : (oldest.at ?? now) + this.#retention.ms;
+    return oldest === undefined ? { more: false } : { more: false, next: (oldest.at ?? now) + this.#retention.ms };
   }
 
   /**
@@ -206,15 +210,23 @@ export class EventLog {
     while (dropped < oldest.length && (dropped < overCount || (oldest[dropped]?.at ?? now) < cutoff)) dropped += 1;
     const through = oldest[dropped - 1]?.id;
     if (through === undefined) return 0;
-    this.#expiring(
-      this.#sql
-        .exec<{ id: number; data: string }>(
-          "SELECT id, data FROM events WHERE id <= ? AND message = 1 AND event IS NULL",
-          through,
-        )
-        .toArray(),
-      through,
-    );
+    const messages = this.#sql
+      .exec<{ id: number; data: string }>(
+        "SELECT id, data FROM events WHERE id <= ? AND message = 1 AND event IS NULL",
+        through,
+      )
+      .toArray();
+    this.#expiring(messages, through);
+    // A kept reply quotes the message it answers; the quote goes with it, as with a deletion.
+    for (const { id } of messages) {
+      for (const reply of this.repliesTo(id)) {
+        if (reply.id <= through) continue;
+        const message = JSON.parse(reply.data) as ChatEvent;
+        if (message.replyTo === undefined) continue;
+        const quote = { id, user: message.replyTo.user, expired: true as const };
+        this.rewrite(reply.id, JSON.stringify({ ...message, replyTo: quote }));
+      }
+    }
     this.#sql.exec("UPDATE events SET data = zeroblob(length(CAST(data AS BLOB))) WHERE id <= ?", through);
     this.#sql.exec("DELETE FROM events WHERE id <= ?", through);
     this.#rows -= dropped;
@@ -295,22 +307,39 @@ export class EventLog {
     return afterId;
   }
 
-  /** The timeline before `beforeId`: its newest `count` messages and what lies between them. */
+  /**
+   * The timeline before `beforeId`: its newest `count` messages, every one of them, and the
+   * joins, leaves and notices between them, the newest few for each message when a flood of
+   * them came between two messages.
+   */
   before(beforeId: number, count: number): HistoryPage {
-    const most = Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE;
-    const nth = count > 0 ? this.#nthMessage("<", beforeId, count) : beforeId;
-    const events = this.#timeline("id >= ? AND id < ? ORDER BY id DESC", nth ?? 0, beforeId, most).reverse();
+    const from = count > 0 ? (this.#nthMessage("<", beforeId, count) ?? 0) : beforeId;
+    const events = this.#page("id >= ? AND id < ? ORDER BY id DESC", from, beforeId, count).reverse();
     const first = events[0]?.id ?? beforeId;
     return { events, earlier: this.#timelineExists("<", first), later: this.#timelineExists(">=", beforeId) };
   }
 
-  /** The timeline after `afterId`: its oldest `count` messages and what lies between them. */
+  /**
+   * The timeline after `afterId`: its oldest `count` messages, every one of them, and the joins,
+   * leaves and notices between them, the oldest few for each message when a flood of them came
+   * between two messages.
+   */
   after(afterId: number, count: number): HistoryPage {
-    const most = Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE;
-    const nth = count > 0 ? this.#nthMessage(">", afterId, count) : afterId;
-    const events = this.#timeline("id > ? AND id <= ? ORDER BY id", afterId, nth ?? this.#lastId, most);
+    const to = count > 0 ? (this.#nthMessage(">", afterId, count) ?? this.#lastId) : afterId;
+    const events = this.#page("id > ? AND id <= ? ORDER BY id", afterId, to, count);
     const last = events.at(-1)?.id ?? afterId;
     return { events, earlier: this.#timelineExists("<=", afterId), later: this.#timelineExists(">", last) };
+  }
+
+  /**
+   * The messages of a range, at most `count`, and at most {@link EVENTS_PER_PAGE_MESSAGE} other
+   * timeline events for each, in the order `range` gives, merged into that order.
+   */
+  #page(range: string, from: number, to: number, count: number): StoredEvent[] {
+    const messages = this.#timeline(`message = 1 AND ${range}`, from, to, count);
+    const notices = this.#timeline(`message = 0 AND ${range}`, from, to, Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE);
+    const descending = range.endsWith("DESC");
+    return [...messages, ...notices].sort((a, b) => (descending ? b.id - a.id : a.id - b.id));
   }
 
   /** The id of the `count`th message before (`<`) or after (`>`) `id`, counting from it. */

@@ -37,6 +37,9 @@ import { StreamAdmission } from "./stream-admission";
 
 const encoder = new TextEncoder();
 
+/** Least time between two wakes of a quiet room to remove history grown too old. */
+const EXPIRY_WAKE_MS = 60 * 60 * 1000;
+
 /**
  * One chat room: its history, its participants, and an SSE stream per subscriber.
  * Called by the Worker, which has already parsed and validated every argument: over RPC for
@@ -340,12 +343,14 @@ export class ChatRoom extends DurableObject<Env> {
 
   /**
    * Removes some of the history the room no longer keeps, and wakes the room when more falls
-   * out by age: at once if this left some, else when the oldest event left grows too old.
+   * out by age: at once if this left some due, else when the oldest event left grows too old,
+   * but no sooner than an hour from now, so that a quiet room whose old events came one by one
+   * is not woken for each.
    */
   #expireHistory(now: number): void {
-    const before = this.#log.droppedThrough;
-    const next = this.#log.expire(now);
-    if (next !== undefined) this.#alarm.wake(this.#log.droppedThrough > before ? now : next);
+    const { more, next } = this.#log.expire(now);
+    if (more) this.#alarm.wake(now);
+    else if (next !== undefined) this.#alarm.wake(Math.max(next, now + EXPIRY_WAKE_MS));
   }
 
   /** A session acting without a key is held to the rules every act of a session is. */
