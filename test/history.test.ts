@@ -208,6 +208,31 @@ describe("retention", () => {
     await expectError(await call(`${roomPath(room)}/messages?around=${(stored[0] ?? 0) - 1}`), 410, "message_expired");
   });
 
+  it("refuses an edit as expired when coming back pushed the message out of what is kept", async () => {
+    const room = freshRoom("edit-at-the-edge");
+    const mina = await joinAs(room, "Mina");
+    const edge = await sayOk(mina, "at the edge");
+    // Mina is announced as gone, then the room fills until her message is the oldest it keeps.
+    const stub = env.CHAT_ROOM.getByName(room);
+    // Each alarm at its time, until the one that finds her grace period over.
+    for (let alarms = 0; (await stub.users()).length > 0 && alarms < 3; alarms++) {
+      const alarm = await runInDurableObject(stub, (_room: ChatRoom, state) => state.storage.getAlarm());
+      const clock = vi.spyOn(Date, "now").mockReturnValue((alarm ?? 0) + 1);
+      try {
+        expect(await runDurableObjectAlarm(stub)).toBe(true);
+      } finally {
+        clock.mockRestore();
+      }
+    }
+    expect(await stub.users()).toEqual([]);
+    const say = await crowd(room, RETAINED);
+    let last = (await stub.stats()).lastEventId;
+    for (let i = 0; last < edge + RETAINED - 1; i++) last = await say(i, `filler ${i}`);
+    expect((await storedIds(room))[0]).toBe(edge);
+    // Her edit brings her back: the join that says so is one event too many for the message.
+    await expectError(await act(mina, "PATCH", "/messages", { id: edge, msg: "edited" }), 410, "message_expired");
+  });
+
   it("takes an expired message's text out of the quotes in the replies it keeps", async () => {
     const room = freshRoom("expired-quote");
     const say = await crowd(room, RETAINED + 10);

@@ -377,7 +377,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Checks a change to a message, then makes it as the participant and publishes it. */
   #change(
-    request: { token: string; names?: readonly string[] },
+    request: { token: string; names?: readonly string[]; id: number },
     plan: (session: Session, now: number) => Result<{ change: PlannedChange }>,
   ): Result<ChangeMade> {
     const authorized = this.#participants.authorize(request.token, request.names);
@@ -389,6 +389,10 @@ export class ChatRoom extends DurableObject<Env> {
     const present = this.#participants.participate(session, now);
     if (!present.ok) return present;
     const event = planned.change();
+    if (event === undefined && !this.#log.get(request.id)) {
+      // Coming back announced the participant, and that event pushed the message out of what is kept.
+      return fail(410, "message_expired", `Message ${request.id} is older than the history this room keeps.`);
+    }
     return { ok: true, id: event === undefined ? null : this.#publish(event, { target: event.target }) };
   }
 
