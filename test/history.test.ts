@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { ChatEvent } from "../src/log/chat-event";
 import type { HistoryAnswer } from "../src/log/history-pages";
 import type { ChatRoom } from "../src/room/chat-room";
+import { crowd } from "./support/crowd";
 import { expectError } from "./support/expect-error";
 import { claim, joinWithKey } from "./support/room-authority";
 import { storedText } from "./support/room-storage";
@@ -14,16 +15,6 @@ const RETAINED = Number(env.HISTORY_RETAINED);
 const RETAINED_MS = Number(env.HISTORY_RETAINED_DAYS) * DAY_MS;
 
 type Page = Omit<HistoryAnswer, "ok">;
-
-/** Enough people to say `count` messages between them without any of them being paced. */
-async function crowd(room: string, count: number) {
-  const people = await Promise.all(Array.from({ length: Math.ceil(count / 8) }, (_, i) => joinAs(room, `p${i}`)));
-  return (i: number, msg: string) => {
-    const person = people[Math.floor(i / 8)];
-    if (!person) throw new Error(`nobody to say message ${i}`);
-    return sayOk(person, msg);
-  };
-}
 
 async function history(room: string, query: string, init?: RequestInit): Promise<Page> {
   const response = await call(`${roomPath(room)}/messages?${query}`, init);

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { ChatEvent } from "../src/log/chat-event";
-import type { Participant } from "./support/chat-client";
+import { crowd } from "./support/crowd";
 import { expectError } from "./support/expect-error";
 import { claim, joinWithKey } from "./support/room-authority";
 import { storedText } from "./support/room-storage";
@@ -37,17 +37,6 @@ function markedWords(found: Found): string[][] {
     const { msg } = JSON.parse(result.data) as ChatEvent;
     return result.marks.map(([from, to]) => msg.slice(from, to));
   });
-}
-
-/** Enough people to say `count` messages between them without any of them being paced. */
-async function crowd(room: string, count: number): Promise<(i: number, msg: string) => Promise<number>> {
-  const people: Participant[] = [];
-  for (let i = 0; i < Math.ceil(count / 8); i++) people.push(await joinAs(room, `p${i}`));
-  return (i, msg) => {
-    const person = people[Math.floor(i / 8)];
-    if (!person) throw new Error(`nobody to say message ${i}`);
-    return sayOk(person, msg);
-  };
 }
 
 describe("search", () => {
