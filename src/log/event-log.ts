@@ -1,11 +1,9 @@
 import type { ChatEvent } from "./chat-event";
+import type { StoredEvent } from "./stored-event";
+import { EVENTS_PER_PAGE_MESSAGE, type HistoryPage, Timeline } from "./timeline";
 
-/** A stored event: its id, its SSE event name (none for a default-type event) and its JSON `data`. */
-export interface StoredEvent {
-  id: number;
-  event?: string;
-  data: string;
-}
+export type { StoredEvent } from "./stored-event";
+export type { HistoryPage } from "./timeline";
 
 /** What a row is stored with besides its data: who may change it and what it points at. */
 export interface EventLinks {
@@ -35,15 +33,6 @@ export interface Retention {
   ms: number;
 }
 
-/** A page of the timeline, oldest first, each event as it is now. */
-export interface HistoryPage {
-  events: StoredEvent[];
-  /** Kept timeline events exist before the first one. */
-  earlier: boolean;
-  /** Timeline events exist after the last one. */
-  later: boolean;
-}
-
 /** Told of what retention is about to remove: the messages among it, and the id it removes every event through. */
 export type Expiring = (messages: StoredEvent[], through: number) => void;
 
@@ -52,9 +41,6 @@ const TRIM_PER_WRITE = 4;
 
 /** Most old events the room's alarm removes at once, in a room nothing is written to. */
 export const TRIM_PER_ALARM = 500;
-
-/** Most timeline events a page of history holds per message it counts, joins and notices included. */
-const EVENTS_PER_PAGE_MESSAGE = 10;
 
 /** A stored message, as its row holds it. */
 export interface StoredMessage {
@@ -84,12 +70,12 @@ export interface StoredMessage {
  * reader that asks for events after an id below it has missed some. Ids above it may be
  * missing too, but only as changes that a later one carries.
  *
- * The timeline is every row that is no change to a message (`target IS NULL`): messages (a
- * deleted one as its deletion), joins, leaves and the room's notices. Pages of it count
- * messages, found through their own index, so that no run of joins pushes a message out.
+ * Pages of the timeline (messages, joins, leaves and notices, no changes) are read through
+ * timeline.ts.
  */
 export class EventLog {
   readonly #sql: SqlStorage;
+  readonly #timeline: Timeline;
   readonly #retention: Retention;
   #lastId: number;
   /** Rows stored, kept in storage too, so that a room of a million events never counts them. */
@@ -107,6 +93,7 @@ export class EventLog {
    */
   constructor(sql: SqlStorage, retention: Retention, expiring: Expiring = () => {}) {
     this.#sql = sql;
+    this.#timeline = new Timeline(sql);
     this.#retention = retention;
     this.#expiring = expiring;
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
@@ -298,8 +285,8 @@ export class EventLog {
     if (this.#historyStart?.count === count) return this.#historyStart.afterId;
     let afterId = this.#lastId;
     if (count > 0) {
-      const nth = this.#nthMessage("<", this.#lastId + 1, count);
-      const floor = this.#nthTimeline("<", this.#lastId + 1, count * EVENTS_PER_PAGE_MESSAGE);
+      const nth = this.#timeline.nthMessage("<", this.#lastId + 1, count);
+      const floor = this.#timeline.nthEventBefore(this.#lastId + 1, count * EVENTS_PER_PAGE_MESSAGE);
       const first = Math.max(nth ?? 0, floor ?? 0, this.#droppedThrough + 1);
       afterId = first - 1;
     }
@@ -307,83 +294,14 @@ export class EventLog {
     return afterId;
   }
 
-  /**
-   * The timeline before `beforeId`: its newest `count` messages, every one of them, and the
-   * joins, leaves and notices between them, the newest few for each message when a flood of
-   * them came between two messages.
-   */
+  /** The timeline before `beforeId`, `count` messages of it (see timeline.ts). */
   before(beforeId: number, count: number): HistoryPage {
-    const from = count > 0 ? (this.#nthMessage("<", beforeId, count) ?? 0) : beforeId;
-    const events = this.#page("id >= ? AND id < ? ORDER BY id DESC", from, beforeId, count).reverse();
-    const first = events[0]?.id ?? beforeId;
-    return { events, earlier: this.#timelineExists("<", first), later: this.#timelineExists(">=", beforeId) };
+    return this.#timeline.before(beforeId, count);
   }
 
-  /**
-   * The timeline after `afterId`: its oldest `count` messages, every one of them, and the joins,
-   * leaves and notices between them, the oldest few for each message when a flood of them came
-   * between two messages.
-   */
+  /** The timeline after `afterId`, `count` messages of it (see timeline.ts). */
   after(afterId: number, count: number): HistoryPage {
-    const to = count > 0 ? (this.#nthMessage(">", afterId, count) ?? this.#lastId) : afterId;
-    const events = this.#page("id > ? AND id <= ? ORDER BY id", afterId, to, count);
-    const last = events.at(-1)?.id ?? afterId;
-    return { events, earlier: this.#timelineExists("<=", afterId), later: this.#timelineExists(">", last) };
-  }
-
-  /**
-   * The messages of a range, at most `count`, and at most {@link EVENTS_PER_PAGE_MESSAGE} other
-   * timeline events for each, in the order `range` gives, merged into that order.
-   */
-  #page(range: string, from: number, to: number, count: number): StoredEvent[] {
-    const messages = this.#timeline(`message = 1 AND ${range}`, from, to, count);
-    const notices = this.#timeline(`message = 0 AND ${range}`, from, to, Math.max(1, count) * EVENTS_PER_PAGE_MESSAGE);
-    const descending = range.endsWith("DESC");
-    return [...messages, ...notices].sort((a, b) => (descending ? b.id - a.id : a.id - b.id));
-  }
-
-  /** The id of the `count`th message before (`<`) or after (`>`) `id`, counting from it. */
-  #nthMessage(direction: "<" | ">", id: number, count: number): number | undefined {
-    const order = direction === "<" ? "DESC" : "ASC";
-    return this.#sql
-      .exec<{ id: number }>(
-        `SELECT id FROM events WHERE message = 1 AND id ${direction} ? ORDER BY id ${order} LIMIT 1 OFFSET ?`,
-        id,
-        count - 1,
-      )
-      .toArray()[0]?.id;
-  }
-
-  /** The id of the `count`th timeline event before (`<`) `id`. */
-  #nthTimeline(direction: "<", id: number, count: number): number | undefined {
-    return this.#sql
-      .exec<{ id: number }>(
-        `SELECT id FROM events WHERE target IS NULL AND id ${direction} ? ORDER BY id DESC LIMIT 1 OFFSET ?`,
-        id,
-        count - 1,
-      )
-      .toArray()[0]?.id;
-  }
-
-  #timeline(where: string, from: number, to: number, limit: number): StoredEvent[] {
-    return this.#sql
-      .exec<{ id: number; event: string | null; data: string }>(
-        `SELECT id, event, data FROM events WHERE target IS NULL AND ${where} LIMIT ?`,
-        from,
-        to,
-        limit,
-      )
-      .toArray()
-      .map(({ id, event, data }) => (event === null ? { id, data } : { id, event, data }));
-  }
-
-  #timelineExists(direction: "<" | "<=" | ">" | ">=", id: number): boolean {
-    const order = direction.startsWith("<") ? "DESC" : "ASC";
-    return (
-      this.#sql
-        .exec(`SELECT 1 FROM events WHERE target IS NULL AND id ${direction} ? ORDER BY id ${order} LIMIT 1`, id)
-        .toArray().length > 0
-    );
+    return this.#timeline.after(afterId, count, this.#lastId);
   }
 
   /** The stored row with this id, if retention has kept it. */
