@@ -144,6 +144,25 @@ describe("limits across the whole deployment", () => {
     await reader?.cancel();
   }, 30_000);
 
+  it("refuses one address's searches across many rooms past the budget", async () => {
+    const { limit } = budgetOf("SEARCHES_LIMITER");
+    const address = freshClientAddress();
+    const count = 2 * limit + 10;
+    // Five a room, within what each room lets one address search at once.
+    const rooms = Array.from({ length: Math.ceil(count / 5) }, () => freshRoom("searched"));
+    const { passed, refused } = await spend(
+      count,
+      (index) =>
+        call(
+          `${roomPath(rooms[Math.floor(index / 5)])}/search`,
+          from(address, { method: "POST", ...jsonBody({ q: "anything" }) }),
+        ),
+      "too_many_searches",
+    );
+    expectWithinBudget(passed.length, limit);
+    expect(refused.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it("holds nothing against requests whose address Cloudflare did not give", async () => {
     const { limit } = budgetOf("ROOM_CLAIMS_LIMITER");
     for (let index = 0; index <= 2 * limit; index += 1) {
