@@ -40,8 +40,8 @@ export class MessageFocus {
    * @param {HTMLElement} item
    */
   added(item) {
-    setStops(item, false);
     if (!this.list.contains(document.activeElement) || !this.#current?.isConnected) this.#make(item);
+    else setStops(item, false);
   }
 
   /**

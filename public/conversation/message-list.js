@@ -11,14 +11,17 @@
  * it. Everything a user typed is set as text, with its web addresses as links.
  */
 
+import { HeldEvents } from "./held-events.js";
+import { HistoryEdge } from "./history-edge.js";
 import { pressMessageButton } from "./message-buttons.js";
 import { MessageFocus } from "./message-focus.js";
 import { MessageIndex } from "./message-index.js";
 import { mentionsReader } from "./message-text.js";
+import { NewsButton } from "./news-button.js";
 import { PendingMessages } from "./pending-messages.js";
 import { lineItem } from "./timeline-lines.js";
 import { TimelineWriter } from "./timeline-writer.js";
-import { dropNewest, dropOldest, firstEvent } from "./window-edges.js";
+import { dropNewest, dropOldest, firstEvent, firstMessageAfter } from "./window-edges.js";
 
 /**
  * @typedef {import("../connection/event-feed.js").ChatEvent} ChatEvent
@@ -70,18 +73,12 @@ export class MessageList {
   #lastTop = 0;
   /** Whether the window reaches the newest event, so that live events are shown as they come. */
   #live = true;
-  /** Live events that came while the window did not reach them, to be shown once it does. @type {{ id: number, replay: () => void }[]} */
-  #held = [];
-  /** The newest id let go from `#held` when it grew too long: past it, the window must ask again. */
-  #heldDropped = 0;
+  /** Live events that came while the window did not reach them, to be shown once it does. */
+  #held = new HeldEvents();
   /** The newest id shown. */
   #newest = 0;
-  /** Whether new messages came that the reader has not scrolled to. */
-  #news = false;
   /** Live events up to this id are not news: the page being shown already had them when asked. */
   #newsAfter = 0;
-  /** @type {HTMLElement | undefined} */
-  #edge;
   /** @type {WindowMoves} */
   moves = { earlier() {}, later() {}, newest() {}, missing() {} };
 
@@ -96,8 +93,7 @@ export class MessageList {
     this.list = list;
     this.context = context;
     this.actions = actions;
-    this.button = newMessagesButton;
-    this.button.addEventListener("click", () => (this.#live ? this.scrollToEnd() : this.moves.newest()));
+    this.news = new NewsButton(newMessagesButton, () => (this.#live ? this.scrollToEnd() : this.moves.newest()));
     this.list.addEventListener("scroll", () => this.#scrolled(), { passive: true });
     this.list.addEventListener("click", (event) =>
       pressMessageButton(event, {
@@ -116,6 +112,7 @@ export class MessageList {
     });
     this.pending = new PendingMessages(list, () => this.scrollToEnd());
     this.writer = new TimelineWriter(this.#index, this.focus, context);
+    this.edge = new HistoryEdge(list, () => this.moves.earlier());
   }
 
   /** Whether the window reaches the newest event. */
@@ -159,10 +156,10 @@ export class MessageList {
   add(id, event, own) {
     const message = event.kind === "message";
     if (!this.#live || (!this.#following && !own && this.#index.size >= MOST_HELD)) {
-      this.#hold(id, () => this.add(id, event, own));
+      this.#held.hold(id, () => this.add(id, event, own));
       this.pending.arrived(id, event.key);
       if (own) this.moves.newest();
-      else if (message) this.#showNews(id > this.#newsAfter);
+      else if (message) this.news.show(id > this.#newsAfter);
       return message && !own && mentionsReader(event.msg, this.context().names, this.context().me);
     }
     if (id <= this.#newest) return false;
@@ -173,7 +170,7 @@ export class MessageList {
     this.pending.arrived(id, event.key);
     if (message) this.focus.added(item);
     if (this.#following || own) this.#scrollToEndSoon();
-    else if (message) this.#showNews();
+    else if (message) this.news.show();
     this.#cutOldest();
     return item.classList.contains("mentions-me");
   }
@@ -188,7 +185,7 @@ export class MessageList {
   change(id, change) {
     const inTimeline = change.kind === "delete" && change.target === id;
     if (!this.#live) {
-      this.#hold(id, () => this.change(id, change));
+      this.#held.hold(id, () => this.change(id, change));
       if (inTimeline) return;
     } else if (inTimeline) {
       if (id <= this.#newest) return;
@@ -213,7 +210,7 @@ export class MessageList {
    */
   addNotice(text, action, id) {
     if (!this.#live) {
-      if (id !== undefined) this.#hold(id, () => this.addNotice(text, action, id));
+      if (id !== undefined) this.#held.hold(id, () => this.addNotice(text, action, id));
       return;
     }
     if (id !== undefined && id <= this.#newest) return;
@@ -250,7 +247,7 @@ export class MessageList {
       if (entry.kind === "event" && entry.event.kind === "message") added += 1;
     }
     if (!fragment.firstChild) return 0;
-    const top = this.#edge?.isConnected ? this.#edge.nextElementSibling : this.list.firstElementChild;
+    const top = this.edge.item ? this.edge.item.nextElementSibling : this.list.firstElementChild;
     const fromBottom = this.list.scrollHeight - this.list.scrollTop;
     const before = this.writer.seam(cursor, top);
     this.list.insertBefore(fragment, before ?? this.pending.first);
@@ -272,13 +269,11 @@ export class MessageList {
       this.writer.put(this.#end, entry);
     }
     if (this.#index.size > MOST_HELD)
-      this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.#edge));
-    if (later || this.#heldDropped > this.#newest) return false;
+      this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.edge.item));
+    if (later || this.#held.dropped > this.#newest) return false;
     this.#live = true;
-    const held = this.#held;
-    this.#held = [];
-    for (const { id, replay } of held) if (id > this.#newest) replay();
-    if (this.#nearBottom()) this.#hideNews();
+    for (const { id, replay } of this.#held.take()) if (id > this.#newest) replay();
+    if (this.#nearBottom()) this.news.hide();
     return true;
   }
 
@@ -291,14 +286,10 @@ export class MessageList {
   replace(entries, later, latestId) {
     this.#newsAfter = latestId;
     // Live events kept aside while the page was on its way follow it, if it reaches the newest.
-    const held = this.#held;
-    const dropped = this.#heldDropped;
-    this.#reset();
-    this.#held = held;
-    this.#heldDropped = dropped;
+    this.#reset(false);
     this.#live = false;
-    this.#news = false;
-    if (!this.append(entries, later)) this.#showNews(false);
+    this.news.forget();
+    if (!this.append(entries, later)) this.news.show(false);
     this.focus.ensure(firstEvent(this.list, "li.message"), true);
   }
 
@@ -308,30 +299,7 @@ export class MessageList {
    * @param {"earlier" | "start" | "trimmed" | undefined} state
    */
   showEdge(state) {
-    if (!state) {
-      this.#edge?.remove();
-      return;
-    }
-    const text = {
-      earlier: "",
-      start: "This is the start of the room",
-      trimmed: "Earlier messages are no longer kept",
-    }[state];
-    this.#edge ??= lineItem("history-edge", "");
-    this.#edge.textContent = text;
-    if (state === "earlier") {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = "Load earlier messages";
-      button.addEventListener("click", () => this.moves.earlier());
-      this.#edge.append(button);
-    }
-    if (this.#edge.isConnected) return;
-    // What the reader sees stays in place, unless they are at the very top, where the edge is news.
-    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
-    const atTop = this.list.scrollTop === 0;
-    this.list.prepend(this.#edge);
-    if (!atTop) this.list.scrollTop = this.list.scrollHeight - fromBottom;
+    this.edge.show(state);
   }
 
   /**
@@ -395,7 +363,7 @@ export class MessageList {
     this.list.replaceChildren();
     this.#reset();
     this.#live = true;
-    this.#hideNews();
+    this.news.hide();
   }
 
   /**
@@ -411,11 +379,14 @@ export class MessageList {
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
     this.#following = true;
-    this.#hideNews();
+    this.news.hide();
   }
 
-  /** Takes every item away but the reader's messages still waiting; the window starts afresh. */
-  #reset() {
+  /**
+   * Takes every item away but the reader's messages still waiting; the window starts afresh.
+   * @param {boolean} [forgetHeld] whether the live events kept aside go too
+   */
+  #reset(forgetHeld = true) {
     for (let item = this.pending.first?.previousElementSibling ?? this.list.lastElementChild; item; ) {
       const before = item.previousElementSibling;
       item.remove();
@@ -423,8 +394,7 @@ export class MessageList {
     }
     this.#index.clear();
     this.#end = this.#endCursor();
-    this.#held = [];
-    this.#heldDropped = 0;
+    if (forgetHeld) this.#held.clear();
     this.#newest = 0;
     this.#unreadLine = undefined;
   }
@@ -437,7 +407,7 @@ export class MessageList {
   /** While the reader follows the newest, the oldest items leave as new ones come. */
   #cutOldest() {
     if (!this.#following || this.#index.size <= MOST_HELD) return;
-    this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.#edge));
+    this.#cut(() => dropOldest(this.list, this.#index, this.#index.size - HELD_AFTER_CUT, this.edge.item));
   }
 
   /** After a page of earlier history, the newest items leave, and live events wait aside. */
@@ -447,12 +417,11 @@ export class MessageList {
     );
     if (!end) return;
     this.#live = false;
-    this.#held = [];
-    this.#heldDropped = 0;
+    this.#held.clear();
     this.#newest = end.id;
     this.#end.previous = end.shown;
     this.#end.lineSince = end.lineSince;
-    this.#showNews(false);
+    this.news.show(false);
   }
 
   /**
@@ -462,7 +431,9 @@ export class MessageList {
    * @param {() => T} cut
    */
   #cut(cut) {
-    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+    // Reading the height lays out every item added since the last frame, in the middle of a
+    // burst; a view that follows the newest goes to the end in the next frame anyway.
+    const fromBottom = this.#following ? 0 : this.list.scrollHeight - this.list.scrollTop;
     const result = cut();
     if (result?.regrouped) {
       const message = this.#index.message(Number(result.regrouped.dataset.id));
@@ -485,30 +456,6 @@ export class MessageList {
     return undefined;
   }
 
-  /**
-   * Live events kept aside while the window does not reach them; the oldest go past a bound.
-   * @param {number} id
-   * @param {() => void} replay
-   */
-  #hold(id, replay) {
-    this.#held.push({ id, replay });
-    if (this.#held.length <= MOST_HELD) return;
-    const dropped = this.#held.shift();
-    if (dropped) this.#heldDropped = Math.max(this.#heldDropped, dropped.id);
-  }
-
-  /** @param {boolean} [arrived] whether new messages came, or only the newest is out of the window */
-  #showNews(arrived = true) {
-    if (arrived) this.#news = true;
-    this.button.textContent = this.#news ? "New messages ↓" : "Jump to newest ↓";
-    this.button.hidden = false;
-  }
-
-  #hideNews() {
-    this.#news = false;
-    this.button.hidden = true;
-  }
-
   #scrolled() {
     const top = this.list.scrollTop;
     const up = top < this.#lastTop;
@@ -518,7 +465,7 @@ export class MessageList {
     // view change the height below without the reader doing anything.
     if (this.#nearBottom()) this.#following = this.#live;
     else if (up) this.#following = false;
-    if (this.#following) this.#hideNews();
+    if (this.#following) this.news.hide();
     else if (this.#nearBottom()) this.moves.later();
     else if (this.list.scrollTop < this.list.clientHeight) this.moves.earlier();
   }
@@ -534,12 +481,4 @@ export class MessageList {
   #nearBottom() {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < NEAR_BOTTOM_PX;
   }
-}
-
-/** @param {Element} item */
-function firstMessageAfter(item) {
-  let next = item.nextElementSibling;
-  while (next && !(next instanceof HTMLElement && next.matches("li.message:not(.pending)")))
-    next = next.nextElementSibling;
-  return next instanceof HTMLElement ? next : undefined;
 }

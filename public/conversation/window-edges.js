@@ -24,6 +24,18 @@ export function firstEvent(list, selector = "li[data-id]") {
 }
 
 /**
+ * The next message shown after `item`, leaving out the reader's messages still waiting.
+ * @param {Element} item
+ * @returns {HTMLElement | undefined}
+ */
+export function firstMessageAfter(item) {
+  let next = item.nextElementSibling;
+  while (next && !(next instanceof HTMLElement && next.matches("li.message:not(.pending)")))
+    next = next.nextElementSibling;
+  return next instanceof HTMLElement ? next : undefined;
+}
+
+/**
  * Takes `count` items with an id from the top of the window.
  * @param {HTMLElement} list
  * @param {MessageIndex} index
