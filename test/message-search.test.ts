@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MessageSearch, SEARCH_SHARD_IDS } from "../src/conversation/message-search";
+import { MessageSearch, PENDING_MOST, SEARCH_SHARD_IDS } from "../src/conversation/message-search";
 import { matchRanges, type ParsedQuery, parseSearchQuery } from "../src/conversation/search-query";
 import { freshRoom } from "./support/rooms";
 
@@ -235,7 +235,10 @@ describe("changing the index", () => {
     const run = inRoom();
     const state = await run((search, sql) => {
       search.index(1, "first words");
-      new MessageSearch(sql).index(2, "second words");
+      search.flush();
+      const again = new MessageSearch(sql);
+      again.index(2, "second words");
+      again.flush();
       return {
         secureDelete: sql.exec("SELECT v FROM message_search_0_config WHERE k = 'secure-delete'").one().v,
         tables: sql
@@ -250,8 +253,31 @@ describe("changing the index", () => {
       "message_search_0_config",
       "message_search_0_data",
       "message_search_0_idx",
+      "message_search_pending",
       "message_search_shards",
     ]);
+  });
+
+  it("holds new messages in a queue that goes into the index when full or before a search, and lets a removed one go from it", async () => {
+    const run = inRoom();
+    const found = await run((search, sql) => {
+      const waiting = () => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM message_search_pending").one().n;
+      for (let id = 1; id < PENDING_MOST; id++) search.index(id, `queued word${id}`);
+      const beforeFull = waiting();
+      search.index(PENDING_MOST, "queued last");
+      const afterFull = waiting();
+      search.index(PENDING_MOST + 1, "queued again");
+      search.remove(PENDING_MOST + 1, "queued again");
+      search.index(PENDING_MOST + 2, "queued later");
+      const held = waiting();
+      return { beforeFull, afterFull, held, found: ids(search, "queued"), afterSearch: waiting() };
+    });
+    expect(found.beforeFull).toBe(PENDING_MOST - 1);
+    expect(found.afterFull).toBe(0);
+    expect(found.held).toBe(1);
+    expect(found.found.slice(0, 3)).toEqual([PENDING_MOST + 2, PENDING_MOST, PENDING_MOST - 1]);
+    expect(found.found).not.toContain(PENDING_MOST + 1);
+    expect(found.afterSearch).toBe(0);
   });
 
   it("keeps ids in tables of their own, searched newest first and paged across them, and drops a table retention has emptied", async () => {

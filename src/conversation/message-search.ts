@@ -10,6 +10,9 @@ export interface SearchPage {
 /** Ids one table of the index covers: enough that a search reads few, few enough that each stays quick to change. */
 export const SEARCH_SHARD_IDS = 65_536;
 
+/** Most new messages waiting to go into the index together. */
+export const PENDING_MOST = 64;
+
 /**
  * The room's messages as a full-text index in SQLite (FTS5), by message id, in tables of
  * {@link SEARCH_SHARD_IDS} ids each: new messages go to a small table, so what each post and
@@ -31,15 +34,26 @@ export const SEARCH_SHARD_IDS = 65_536;
  * words (see `search-query.ts`), and a longer prefix merges the lists of the words it starts,
  * one table at a time. Column sizes are not kept either: nothing ranks by them, and they would
  * be one more row written with every message.
+ *
+ * FTS5 writes a segment of its own for every transaction that adds to a table, and merges them
+ * as they pile up, so indexing each post as it comes costs more than the post. New messages wait
+ * instead in a plain table, at most {@link PENDING_MOST} of them, and go into the index together,
+ * when the queue is full or before a search reads it. A message that leaves the index while it
+ * waits only leaves the queue, its text overwritten first, as the log does.
  */
 export class MessageSearch {
   readonly #sql: SqlStorage;
   /** The tables that exist, by number, which the shards table lists too. */
   readonly #shards: Set<number>;
 
+  /** How many messages wait in the queue. */
+  #pending: number;
+
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     sql.exec("CREATE TABLE IF NOT EXISTS message_search_shards (shard INTEGER PRIMARY KEY)");
+    sql.exec("CREATE TABLE IF NOT EXISTS message_search_pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+    this.#pending = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM message_search_pending").one().count;
     this.#shards = new Set(
       sql
         .exec<{ shard: number }>("SELECT shard FROM message_search_shards")
@@ -51,7 +65,23 @@ export class MessageSearch {
   /** Adds a message's text. An id is indexed once; an edit removes the old text first. */
   index(id: number, text: string): void {
     if (!isSearchable(text)) return;
-    this.#sql.exec(`INSERT INTO ${this.#table(id, true)} (rowid, text) VALUES (?, ?)`, id, indexedText(text));
+    this.#sql.exec("INSERT INTO message_search_pending (id, text) VALUES (?, ?)", id, text);
+    this.#pending += 1;
+    if (this.#pending >= PENDING_MOST) this.flush();
+  }
+
+  /** Puts every waiting message into the index, and empties the queue. */
+  flush(): void {
+    if (this.#pending === 0) return;
+    const waiting = this.#sql
+      .exec<{ id: number; text: string }>("SELECT id, text FROM message_search_pending ORDER BY id")
+      .toArray();
+    for (const { id, text } of waiting) {
+      this.#sql.exec(`INSERT INTO ${this.#table(id, true)} (rowid, text) VALUES (?, ?)`, id, indexedText(text));
+    }
+    this.#sql.exec("UPDATE message_search_pending SET text = zeroblob(length(CAST(text AS BLOB)))");
+    this.#sql.exec("DELETE FROM message_search_pending");
+    this.#pending = 0;
   }
 
   /**
@@ -59,7 +89,9 @@ export class MessageSearch {
    * before an edit or deletion). A text that was never indexed under this id changes nothing.
    */
   remove(id: number, text: string): void {
-    if (!isSearchable(text) || !this.#shards.has(shardOf(id))) return;
+    if (!isSearchable(text)) return;
+    if (this.#pending > 0 && this.#unqueue(id)) return;
+    if (!this.#shards.has(shardOf(id))) return;
     const table = this.#table(id, false);
     this.#sql.exec(`INSERT INTO ${table} (${table}, rowid, text) VALUES ('delete', ?, ?)`, id, indexedText(text));
   }
@@ -86,6 +118,7 @@ export class MessageSearch {
    * still needs, so the first page of a word in most messages costs about what a rare word's does.
    */
   find(query: ParsedQuery, options: { before?: number; limit: number }): SearchPage {
+    this.flush();
     const before = options.before ?? Number.MAX_SAFE_INTEGER;
     const expression = matchExpression(query);
     const ids: number[] = [];
@@ -104,6 +137,18 @@ export class MessageSearch {
       if (ids.length > options.limit) break;
     }
     return { ids: ids.slice(0, options.limit), more: ids.length > options.limit };
+  }
+
+  /** Takes a message out of the queue, its text overwritten first; false if it was not waiting. */
+  #unqueue(id: number): boolean {
+    const zeroed = this.#sql.exec(
+      "UPDATE message_search_pending SET text = zeroblob(length(CAST(text AS BLOB))) WHERE id = ? RETURNING id",
+      id,
+    );
+    if (zeroed.toArray().length === 0) return false;
+    this.#sql.exec("DELETE FROM message_search_pending WHERE id = ?", id);
+    this.#pending -= 1;
+    return true;
   }
 
   /** The table that holds `id`, made first if `create` and it does not exist yet. */
