@@ -35,6 +35,9 @@ const floodVars = {
   JOIN_RATE_PER_MINUTE: "6",
 };
 
+// One reader per object, so that a room hands its second reader to a relay.
+const relayVars = { ...testVars, READERS_PER_OBJECT: "1" };
+
 export default defineConfig({
   test: {
     projects: [
@@ -49,8 +52,17 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/flood.test.ts"],
+          exclude: ["test/e2e/**", "test/flood.test.ts", "test/relay/**"],
         },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: relayVars },
+          }),
+        ],
+        test: { name: "workers-relay", include: ["test/relay/**/*.test.ts"] },
       },
       {
         plugins: [

@@ -30,6 +30,7 @@ import { roomPage } from "./worker/room-page";
 import { assertSameOrigin } from "./worker/same-origin";
 import { withSecurityHeaders } from "./worker/security-headers";
 
+export { ChatRelay } from "./relay/chat-relay";
 export { ChatRoom } from "./room/chat-room";
 
 type Handler = (request: Request, env: Env, room: string) => Promise<Response>;

@@ -13,6 +13,7 @@ export interface RoomConfig {
   rateBurst: number;
   ratePerSecond: number;
   maxSubscribers: number;
+  readersPerObject: number;
   maxStreamsPerClient: number;
   joinBurst: number;
   joinsPerSecond: number;
@@ -94,6 +95,7 @@ function parseConfig(env: Env): RoomConfig {
     rateBurst: whole(env, "RATE_BURST", 1),
     ratePerSecond: positive(env, "RATE_PER_SECOND"),
     maxSubscribers: whole(env, "MAX_SUBSCRIBERS", 1),
+    readersPerObject: whole(env, "READERS_PER_OBJECT", 1),
     maxStreamsPerClient: whole(env, "MAX_STREAMS_PER_CLIENT", 1),
     joinBurst: whole(env, "JOIN_RATE_BURST", 1),
     joinsPerSecond: positive(env, "JOIN_RATE_PER_MINUTE") / 60,

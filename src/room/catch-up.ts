@@ -2,13 +2,16 @@ import { concatBytes } from "../common/bytes";
 import { clientLimits, type RoomConfig } from "../common/config";
 import type { EventLog } from "../log/event-log";
 import type { RoomSettings } from "../moderation/room-control";
-import { encodeMessage, encodeRetry } from "../streams/sse";
+import { encodeComment, encodeMessage, encodeRetry } from "../streams/sse";
 import type { OnlineUser } from "./room-answers";
 
 /** Most events read from storage for one page of a replay. */
 const REPLAY_PAGE_EVENTS = 100;
 
 const encoder = new TextEncoder();
+
+/** A relay's stream from the room starts with a comment: a relay needs no greeting, and its readers get theirs from the room. */
+const UPSTREAM_GREETING = encoder.encode(encodeComment("relay"));
 
 /** What a new stream is sent before it joins the broadcast: its greeting, then its history, a page at a time. */
 export class CatchUp {
@@ -56,6 +59,18 @@ export class CatchUp {
     // What the room's authority set, as it is now; changes to it come later as events with ids.
     greeting += encodeMessage({ event: "settings", data: JSON.stringify(settings) });
     return { greeting: encoder.encode(greeting), afterId };
+  }
+
+  /**
+   * Where a relay's stream from the room resumes: after the last event the relay holds. One
+   * that holds an id this room never issued (its storage was erased and it started over) is
+   * told with a `gap` notice, and goes on from the newest event.
+   */
+  upstreamStart(lastEventId: number): { greeting: Uint8Array; afterId: number } {
+    const latestId = this.#log.lastId;
+    if (lastEventId <= latestId) return { greeting: UPSTREAM_GREETING, afterId: lastEventId };
+    const gap = gapFrame(lastEventId, this.#log.droppedThrough + 1, latestId);
+    return { greeting: encoder.encode(gap), afterId: latestId };
   }
 
   /**

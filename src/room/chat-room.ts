@@ -21,6 +21,7 @@ import {
 import { Removals } from "../moderation/removals";
 import { type Role, RoomControl, type RoomSettings } from "../moderation/room-control";
 import type { Credential } from "../moderation/room-keys";
+import { isUpstreamRequest, RELAY_HEADER, type UpstreamRequest } from "../streams/relay-protocol";
 import { encodeMessage } from "../streams/sse";
 import type { SentEvent } from "../streams/subscriber-stream";
 import { Subscribers } from "../streams/subscribers";
@@ -28,8 +29,9 @@ import { CatchUp } from "./catch-up";
 import { type JoinRequest, Participants } from "./participants";
 import { Presence } from "./presence";
 import { RoomAlarm } from "./room-alarm";
-import type { ChangeMade, Joined, OnlineUser, RoomStats } from "./room-answers";
+import type { ChangeMade, Joined, OnlineUser, RoomOverview, RoomStats } from "./room-answers";
 import { deletedFrame } from "./room-deletion";
+import { RoomReaders } from "./room-readers";
 import { fromRoomRequest, NEW_PENDING_TOKEN_HEADER } from "./room-stream";
 import { SentKeys } from "./sent-keys";
 import { type Session, SessionStore } from "./session-store";
@@ -55,11 +57,13 @@ export class ChatRoom extends DurableObject<Env> {
   #control!: RoomControl;
   #moderation!: Moderation;
   #subscribers!: Subscribers;
+  #readers!: RoomReaders;
   #participants!: Participants;
   #streams!: StreamAdmission;
   #alarm!: RoomAlarm;
   #search!: MessageSearch;
   #searchPace!: RateLimiter;
+  #catchUp!: CatchUp;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,7 +102,7 @@ export class ChatRoom extends DurableObject<Env> {
         remove: (token, removal) => {
           // Told first, so that every stream of theirs ends with it, then the session ends.
           const sent = this.#send(removal);
-          this.#subscribers.endOwnedBy(token, sent);
+          this.#readers.endOwnedBy(token, sent);
           this.#participants.removed(token, removal.at);
           return sent.id;
         },
@@ -114,27 +118,30 @@ export class ChatRoom extends DurableObject<Env> {
       (afterId, beforeId) => catchUp.page(afterId, beforeId),
       (stream) => this.#streams.closed(stream),
     );
+    this.#readers = new RoomReaders(this.#subscribers, this.#config.readersPerObject, () => this.#log.lastId);
     const presence = new Presence(
       this.#config.presenceGraceMs,
-      (token) => this.#subscribers.countOwnedBy(token),
+      (token) => this.#readers.countOwnedBy(token),
       (at) => this.#alarm.wake(at),
     );
     this.#streams = new StreamAdmission({
       config: this.#config,
-      subscribers: this.#subscribers,
+      readers: this.#readers,
       sessions: this.#sessions,
       presence,
       moderation: this.#moderation,
       greeting: (lastEventId) => catchUp.greeting(lastEventId, this.users(), this.#control.settings),
+      upstreamStart: (lastEventId) => catchUp.upstreamStart(lastEventId),
       comesBack: (session, now) => this.#publish(this.#participants.joinEvent(session.token, session.name, now)),
     });
+    this.#catchUp = catchUp;
     this.#participants = new Participants({
       config: this.#config,
       sessions: this.#sessions,
       sentKeys: this.#sentKeys,
       presence,
       moderation: this.#moderation,
-      subscribers: this.#subscribers,
+      readers: this.#readers,
       publish: (event) => this.#publish(event),
     });
     void ctx.blockConcurrencyWhile(async () => {
@@ -147,8 +154,16 @@ export class ChatRoom extends DurableObject<Env> {
     });
   }
 
-  /** Opens an event stream: history (or what was missed since `lastEventId`), then live events. */
+  /**
+   * Opens an event stream: history (or what was missed since `lastEventId`), then live events.
+   * Past the readers one object serves, the room admits the stream and answers with what a relay
+   * needs to serve it, naming the relay in a header (see relay-protocol.ts). A relay's own
+   * stream from the room comes here too.
+   */
   override async fetch(request: Request): Promise<Response> {
+    if (isUpstreamRequest(request)) {
+      return new Response(this.#streams.openUpstream(await request.json<UpstreamRequest>()));
+    }
     const subscribed = this.#streams.open(await fromRoomRequest(request));
     if (!subscribed.ok) {
       // The Worker sends this answer on untouched, so the refusal is logged here.
@@ -157,7 +172,28 @@ export class ChatRoom extends DurableObject<Env> {
     }
     const headers = new Headers();
     if (subscribed.newPendingToken !== undefined) headers.set(NEW_PENDING_TOKEN_HEADER, subscribed.newPendingToken);
-    return new Response(subscribed.stream, { headers });
+    const { stream } = subscribed;
+    if (stream instanceof ReadableStream) return new Response(stream, { headers });
+    headers.set(RELAY_HEADER, stream.relay);
+    return Response.json(stream, { headers });
+  }
+
+  /** A relay's streams closed: they count no more. */
+  relayedClosed(ids: string[]): void {
+    this.#streams.relayedClosed(ids);
+  }
+
+  /** What a relay serves now, by the ids the room gave its streams, as it tells the room now and then. */
+  relayCounted(relay: string, ids: string[]): void {
+    this.#streams.relayCounted(relay, ids);
+  }
+
+  /**
+   * A page of the replay a relay's reader needs from before what the relay holds: the same
+   * frames a stream the room serves is sent. A relay only ever asks for events it has had.
+   */
+  relayPage(afterId: number, beforeId: number): { frames: Uint8Array; lastId: number } | null {
+    return this.#catchUp.page(afterId, beforeId) ?? null;
   }
 
   /**
@@ -318,10 +354,33 @@ export class ChatRoom extends DurableObject<Env> {
     return { ...this.#control.settings };
   }
 
+  /**
+   * The room's name-independent state: its settings and how many are online for anyone; for
+   * its owner or the operator, also how many read it and where.
+   */
+  overview(request: Authority): Result<RoomOverview> {
+    const known = this.#knownSession(request);
+    if (!known.ok) return known;
+    const public_ = { ...this.#control.settings, online: this.#sessions.onlineCount };
+    const role = this.#moderation.authority(request);
+    if (role !== "owner" && role !== "operator") return { ok: true, ...public_ };
+    return {
+      ok: true,
+      ...public_,
+      readers: this.#readers.size,
+      relays: this.#readers.relayed.relays,
+      directReaders: this.#readers.directSize,
+      lastEventId: this.#log.lastId,
+    };
+  }
+
   /** Counters for operators and tests. */
   stats(): RoomStats {
     return {
-      subscribers: this.#subscribers.size,
+      subscribers: this.#readers.size,
+      directReaders: this.#readers.directSize,
+      relays: this.#readers.relayed.relays,
+      chunksSent: this.#subscribers.chunksSent,
       catchingUp: this.#subscribers.catchingUp,
       online: this.#sessions.onlineCount,
       lastEventId: this.#log.lastId,

@@ -7,9 +7,9 @@ import { nameKey } from "../common/validate";
 import { type ChatEvent, joinEvent, leaveEvent } from "../log/chat-event";
 import type { Moderation } from "../moderation/moderation";
 import type { Credential } from "../moderation/room-keys";
-import type { Subscribers } from "../streams/subscribers";
 import type { Presence } from "./presence";
 import type { Joined, OnlineUser } from "./room-answers";
+import type { RoomReaders } from "./room-readers";
 import type { SentKeys } from "./sent-keys";
 import type { Session, SessionStore } from "./session-store";
 import { nameTaken } from "./taken-names";
@@ -21,7 +21,7 @@ export interface ParticipantParts {
   sentKeys: SentKeys;
   presence: Presence;
   moderation: Moderation;
-  subscribers: Subscribers;
+  readers: RoomReaders;
   /** Stores an event, sends it to every stream and returns its id. */
   publish: (event: ChatEvent) => number;
 }
@@ -63,7 +63,7 @@ export class Participants {
 
   /** Joins under `name`, or renames the caller's session; announces it to everyone. */
   join(request: JoinRequest): Result<Joined> {
-    const { sessions, moderation, presence, subscribers } = this.#parts;
+    const { sessions, moderation, presence, readers } = this.#parts;
     const now = Date.now();
     const current = request.token === undefined ? undefined : sessions.get(request.token);
     // Joining costs nothing to repeat but fills the history and the session table, so each
@@ -97,7 +97,7 @@ export class Participants {
     // been handed by someone else.
     const token = newToken();
     const pending = request.pendingToken;
-    const adopted = pending !== undefined && !sessions.get(pending) ? subscribers.adopt(pending, token) : 0;
+    const adopted = pending !== undefined && !sessions.get(pending) ? readers.adopt(pending, token) : 0;
     sessions.save({ token, name: request.name, online: true, seenAt: now, streaming: adopted > 0 });
     moderation.seen(token, request.client);
     moderation.joined(token, request.credential);
@@ -202,7 +202,7 @@ export class Participants {
     this.#parts.sessions.delete(token);
     this.#parts.sentKeys.forgetSession(token);
     this.#forgetPresent(token);
-    this.#parts.subscribers.disown(token);
+    this.#parts.readers.disown(token);
     this.#parts.moderation.forgetSessions(token);
   }
 

@@ -16,7 +16,14 @@ export interface OnlineUser {
 }
 
 export interface RoomStats {
+  /** Every reader's stream, through relays included. */
   subscribers: number;
+  /** Readers' streams the room serves itself. */
+  directReaders: number;
+  /** Relays serving at least one of the room's readers. */
+  relays: number;
+  /** Chunks the room itself has written to its streams, relays' included. */
+  chunksSent: number;
   /** Streams still being sent history at their reader's pace. */
   catchingUp: number;
   online: number;
@@ -25,6 +32,21 @@ export interface RoomStats {
   queuedBytes: number;
   /** Addresses and sessions the rate limiters hold a bucket for. */
   limiterKeys: number;
+}
+
+/** `GET /room`: the settings and how many are online; how many read it, and where, for its owner or the operator. */
+export interface RoomOverview {
+  topic: string;
+  slowModeSeconds: number;
+  readOnly: boolean;
+  online: number;
+  /** Every open stream, through relays included. */
+  readers?: number;
+  /** Relay objects serving readers now. */
+  relays?: number;
+  /** Streams the room serves itself. */
+  directReaders?: number;
+  lastEventId?: number;
 }
 
 /** The id of the event a change to a message was published as; null when it changed nothing. */

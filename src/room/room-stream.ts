@@ -20,6 +20,8 @@ export interface SubscribeRequest {
   lastEventId?: number;
   /** The reader's address, for the per-client cap. */
   client?: string;
+  /** Where the reader is (a `locationHint`), so that a relay near it serves it once the room hands streams to relays. */
+  region?: string;
 }
 
 /** Response header by which the room hands an anonymous reader a new pending token, for its cookie. */

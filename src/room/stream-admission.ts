@@ -2,31 +2,47 @@ import type { RoomConfig } from "../common/config";
 import { fail, type Result } from "../common/result";
 import { newToken } from "../common/token";
 import type { Moderation } from "../moderation/moderation";
-import type { SubscriberStream } from "../streams/subscriber-stream";
-import type { Subscribers } from "../streams/subscribers";
+import type { RelayedStream, UpstreamRequest } from "../streams/relay-protocol";
 import type { CatchUp } from "./catch-up";
 import type { Presence } from "./presence";
+import type { RoomReaders } from "./room-readers";
 import type { SubscribeRequest } from "./room-stream";
 import type { Session, SessionStore } from "./session-store";
 import { nameTaken } from "./taken-names";
 
+const decoder = new TextDecoder();
+
 /** What deciding on a stream needs of the room. */
 export interface AdmissionParts {
   config: Readonly<RoomConfig>;
-  subscribers: Subscribers;
+  readers: RoomReaders;
   sessions: SessionStore;
   presence: Presence;
   moderation: Moderation;
   /** What a new stream is sent first (see catch-up.ts), and where its replay starts. */
   greeting: (lastEventId: number | undefined) => ReturnType<CatchUp["greeting"]>;
+  /** Where a relay's stream from the room resumes (see catch-up.ts). */
+  upstreamStart: CatchUp["upstreamStart"];
   /** Announces a participant who had been announced as left and is back. */
   comesBack: (session: Session, now: number) => void;
 }
 
+/** A stream the room admitted and hands to one of its relays, which sends it `greeting` and every event after `afterId`. */
+export interface HandOff {
+  relay: string;
+  stream: RelayedStream;
+  greeting: string;
+  afterId: number;
+}
+
+/** How long a relay has to take a stream the room handed it before its count may leave the stream out. */
+const HAND_OFF_MS = 30_000;
+
 /**
  * Who may open a stream to the room, and what opening and closing one means for a participant:
  * a stream counts for its session's presence, brings back a participant announced as left, and
- * the last one closed starts the grace period after which they are announced as left.
+ * the last one closed starts the grace period after which they are announced as left. A stream
+ * a relay serves counts as one the room serves itself.
  */
 export class StreamAdmission {
   readonly #parts: AdmissionParts;
@@ -36,12 +52,13 @@ export class StreamAdmission {
   }
 
   /** Opens a stream for a request the room accepts, or says why it does not. */
-  open(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array>; newPendingToken?: string }> {
+  open(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array> | HandOff; newPendingToken?: string }> {
     const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
-    if (this.#parts.subscribers.size >= this.#parts.config.maxSubscribers) {
+    const { readers } = this.#parts;
+    if (readers.size >= this.#parts.config.maxSubscribers) {
       return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
     }
-    if (client !== undefined && this.#parts.subscribers.countFrom(client) >= this.#parts.config.maxStreamsPerClient) {
+    if (client !== undefined && readers.countFrom(client) >= this.#parts.config.maxStreamsPerClient) {
       return fail(429, "too_many_streams", "Too many streams to this room from your address; close some first.", 5);
     }
     const keptOut = this.#parts.moderation.keptOut(token, client, Date.now());
@@ -57,11 +74,16 @@ export class StreamAdmission {
     const pendingToken = session ? undefined : reusable ? presentedPending : newToken();
 
     const { greeting, afterId } = this.#parts.greeting(lastEventId);
-    const stream = this.#parts.subscribers.open(greeting, afterId, {
-      token: session?.token,
-      pendingToken,
-      client,
-    });
+    const owner = { token: session?.token, pendingToken, client };
+    const relay = readers.relayFor(request.region ?? "");
+    let stream: ReadableStream<Uint8Array> | HandOff;
+    if (relay === undefined) {
+      stream = readers.direct.open(greeting, afterId, owner);
+    } else {
+      const relayed = { id: newToken(), ...withoutUndefined(owner) };
+      readers.relayed.add(relay, relayed, Date.now());
+      stream = { relay, stream: relayed, greeting: decoder.decode(greeting), afterId };
+    }
     if (session) this.#opened(session);
     return pendingToken !== undefined && pendingToken !== presentedPending
       ? { ok: true, stream, newPendingToken: pendingToken }
@@ -88,13 +110,60 @@ export class StreamAdmission {
     return nameTaken(this.#parts, { name: session.name, token: session.token, mark }, true) !== undefined;
   }
 
+  /**
+   * Opens a relay's stream from the room, resuming after the last event the relay holds, and
+   * counts the streams the relay serves: after the room restarted, or the relay's stream was
+   * cut off, it is how the room knows them again.
+   */
+  openUpstream(request: UpstreamRequest): ReadableStream<Uint8Array> {
+    const { readers, sessions } = this.#parts;
+    const { greeting, afterId } = this.#parts.upstreamStart(request.lastEventId);
+    const stream = readers.openUpstream(request.relay, greeting, afterId);
+    const now = Date.now();
+    for (const relayed of request.streams) {
+      // A session that ended meanwhile no longer counts its streams; the relay hears of it.
+      const session = relayed.token === undefined ? undefined : sessions.get(relayed.token);
+      readers.relayed.add(request.relay, { ...relayed, token: session?.token }, now);
+      if (session) this.#opened(session);
+      else if (relayed.token !== undefined) readers.disownOn(request.relay, relayed.token);
+    }
+    return stream;
+  }
+
+  /** A relay's streams closed. */
+  relayedClosed(ids: readonly string[]): void {
+    for (const id of ids) {
+      const gone = this.#parts.readers.relayed.remove(id);
+      if (gone) this.closed(gone);
+    }
+  }
+
+  /**
+   * What a relay serves now, as it counts it: a stream the room handed it a while ago that it
+   * does not hold never reached it (the Worker that carried it went away), so it counts no more.
+   */
+  relayCounted(relay: string, ids: readonly string[]): void {
+    const gone = this.#parts.readers.relayed.removeMissing(relay, new Set(ids), Date.now() - HAND_OFF_MS);
+    for (const stream of gone) this.closed(stream);
+  }
+
   /** A stream has closed: the session's last one starts its grace period. */
-  closed(stream: SubscriberStream): void {
-    if (stream.token === undefined || this.#parts.subscribers.countOwnedBy(stream.token) > 0) return;
+  closed(stream: { id?: string | undefined; token?: string | undefined }): void {
+    for (const relayed of this.#parts.readers.closed(stream)) this.closed(relayed);
+    if (stream.token === undefined || this.#parts.readers.countOwnedBy(stream.token) > 0) return;
     const session = this.#parts.sessions.get(stream.token);
     if (!session) return;
     const now = Date.now();
     this.#parts.sessions.save({ ...session, streaming: false, seenAt: now });
     if (session.online) this.#parts.presence.seen(session.token, now);
   }
+}
+
+/** An owner without its absent fields, as it travels to a relay. */
+function withoutUndefined(owner: {
+  token?: string;
+  pendingToken?: string;
+  client?: string;
+}): Omit<RelayedStream, "id"> {
+  return Object.fromEntries(Object.entries(owner).filter(([, value]) => value !== undefined));
 }

@@ -9,13 +9,31 @@ export interface StreamOwner {
   readonly pendingToken: string | undefined;
   /** The reader's address, when known, for the per-client cap. */
   readonly client?: string | undefined;
+  /** The id the room gave a stream it handed to a relay. */
+  readonly id?: string | undefined;
+}
+
+/** A page of history, framed for the stream, and the id of its last event. */
+export interface HistoryPageFrames {
+  frames: Uint8Array;
+  lastId: number;
 }
 
 /**
  * Stored events after `afterId` (and before `beforeId`, if given), a page at a time, framed for
- * the stream; undefined once there are none.
+ * the stream; undefined once there are none. A page that must be fetched (a relay asking its
+ * room) comes as a promise, which never says there are none: only an answer given in the same
+ * step as the stream goes live can, so that no event falls between the two.
  */
-export type HistoryPager = (afterId: number, beforeId?: number) => { frames: Uint8Array; lastId: number } | undefined;
+export type HistoryPager = (
+  afterId: number,
+  beforeId?: number,
+) => HistoryPageFrames | undefined | Promise<HistoryPageFrames>;
+
+/** Chunks written to the streams of one set, for operators and the benchmark. */
+export class ChunkCount {
+  value = 0;
+}
 
 /** An event as every stream was sent it: its id and its frame. */
 export interface SentEvent {
@@ -46,6 +64,7 @@ const BUDGET_RETRY_MS = 50;
 export class SubscriberStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly client: string | undefined;
+  readonly id: string | undefined;
   /** The session this stream counts for; changes when an anonymous reader joins or a session ends. */
   token: string | undefined;
   pendingToken: string | undefined;
@@ -54,6 +73,7 @@ export class SubscriberStream {
   readonly #maxBacklogBytes: number;
   readonly #budget: BacklogBudget;
   readonly #onClosed: (stream: SubscriberStream) => void;
+  readonly #chunks: ChunkCount;
   /** Frames held back while the reader is still taking earlier ones, sent as one chunk. */
   #outbox: Uint8Array[] = [];
   #outboxBytes = 0;
@@ -67,14 +87,18 @@ export class SubscriberStream {
    * @param maxBacklogBytes what this reader may have waiting before it is cut off
    * @param budget what all of the room's readers together may have held back
    * @param onClosed called once, when the stream is found gone or is cut off
+   * @param chunks counts every chunk written
    */
   constructor(
     owner: StreamOwner,
     maxBacklogBytes: number,
     budget: BacklogBudget,
     onClosed: (stream: SubscriberStream) => void,
+    chunks: ChunkCount = new ChunkCount(),
   ) {
     this.client = owner.client;
+    this.id = owner.id;
+    this.#chunks = chunks;
     this.token = owner.token;
     this.pendingToken = owner.pendingToken;
     this.#maxBacklogBytes = maxBacklogBytes;
@@ -128,6 +152,7 @@ export class SubscriberStream {
   enqueue(chunk: Uint8Array): boolean {
     try {
       this.#controller.enqueue(chunk);
+      this.#chunks.value++;
       return true;
     } catch {
       // The stream was cancelled or errored: the reader is gone.
@@ -153,7 +178,9 @@ export class SubscriberStream {
         this.#budget.release(unread);
         unread = 0;
         if (!drained) return;
-        const page = history(cursor, this.#last?.id);
+        const next = history(cursor, this.#last?.id);
+        const page = next instanceof Promise ? await next : next;
+        if (this.#closed) return;
         if (!page) {
           if (this.#last) this.end(this.#last.frame);
           else if (!this.#closed) caughtUp();
@@ -164,10 +191,11 @@ export class SubscriberStream {
           await new Promise((resolve) => setTimeout(resolve, BUDGET_RETRY_MS));
           if (this.#closed) return;
         }
+        cursor = page.lastId;
+        if (page.frames.byteLength === 0) continue;
         if (!this.enqueue(page.frames)) return;
         unread = page.frames.byteLength;
         this.#budget.hold(unread);
-        cursor = page.lastId;
       }
     } catch (error) {
       console.error(JSON.stringify({ event: "replay_failed", error: String(error) }));

@@ -1,6 +1,7 @@
+import { addTo, bump, removeFrom } from "../common/index-maps";
 import { BacklogBudget } from "./backlog-budget";
 import { encodeComment } from "./sse";
-import { type HistoryPager, type SentEvent, type StreamOwner, SubscriberStream } from "./subscriber-stream";
+import { ChunkCount, type HistoryPager, type SentEvent, type StreamOwner, SubscriberStream } from "./subscriber-stream";
 
 const HEARTBEAT = new TextEncoder().encode(encodeComment("heartbeat"));
 
@@ -27,6 +28,7 @@ export class Subscribers {
   readonly #history: HistoryPager;
   readonly #onRemoved: (stream: SubscriberStream) => void;
   readonly #heartbeatMs: number;
+  readonly #chunks = new ChunkCount();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   /**
@@ -55,6 +57,16 @@ export class Subscribers {
     return this.#all.size;
   }
 
+  /** Chunks written to every stream so far: with coalescing, at most one per stream per event. */
+  get chunksSent(): number {
+    return this.#chunks.value;
+  }
+
+  /** Who every open stream is for. */
+  owners(): StreamOwner[] {
+    return [...this.#all].map(({ id, token, pendingToken, client }) => ({ id, token, pendingToken, client }));
+  }
+
   /** Streams still being sent history, not yet receiving broadcasts. */
   get catchingUp(): number {
     return this.#all.size - this.#live.size;
@@ -65,16 +77,34 @@ export class Subscribers {
    * then every broadcast.
    */
   open(greeting: Uint8Array, afterId: number, owner: StreamOwner): ReadableStream<Uint8Array> {
-    const stream = new SubscriberStream(owner, this.#maxBacklogBytes, this.#budget, (closed) => this.#remove(closed));
+    return this.openStream(greeting, afterId, owner).readable;
+  }
+
+  /**
+   * {@link open}, answering with the stream itself, for a caller that sends to it alone;
+   * `live` makes the frame it is sent as it joins the broadcast.
+   */
+  openStream(greeting: Uint8Array, afterId: number, owner: StreamOwner, live?: () => Uint8Array): SubscriberStream {
+    const stream = new SubscriberStream(
+      owner,
+      this.#maxBacklogBytes,
+      this.#budget,
+      (closed) => this.#remove(closed),
+      this.#chunks,
+    );
     this.#all.add(stream);
     if (stream.token !== undefined) addTo(this.#byToken, stream.token, stream);
     if (stream.pendingToken !== undefined) addTo(this.#byPendingToken, stream.pendingToken, stream);
     if (stream.client !== undefined) bump(this.#fromClient, stream.client, 1);
     this.#heartbeat ??= setInterval(() => this.touchAll(HEARTBEAT), this.#heartbeatMs);
     if (stream.enqueue(greeting)) {
-      void stream.replay(this.#history, afterId, () => this.#live.add(stream));
+      void stream.replay(this.#history, afterId, () => {
+        this.#live.add(stream);
+        // Sent in the step that joins the broadcast, so it marks where history ends exactly.
+        if (live) stream.send(live());
+      });
     }
-    return stream.readable;
+    return stream;
   }
 
   /** Sends the same bytes to every stream that has caught up. */
@@ -124,7 +154,7 @@ export class Subscribers {
    * or held back for it, then `last`, and its stream ends. One still catching up is sent no more
    * history, which is about to be gone.
    */
-  endAll(last: Uint8Array): void {
+  endAll(last?: Uint8Array): void {
     for (const stream of [...this.#all]) stream.end(last);
   }
 
@@ -171,25 +201,4 @@ export class Subscribers {
       console.error(JSON.stringify({ event: "stream_close_failed", error: String(error) }));
     }
   }
-}
-
-/** Adds `delta` to a count, forgetting counts that reach zero. */
-function bump(counts: Map<string, number>, key: string, delta: number): void {
-  const count = (counts.get(key) ?? 0) + delta;
-  if (count > 0) counts.set(key, count);
-  else counts.delete(key);
-}
-
-function addTo(index: Map<string, Set<SubscriberStream>>, key: string, stream: SubscriberStream): void {
-  const streams = index.get(key);
-  if (streams) streams.add(stream);
-  else index.set(key, new Set([stream]));
-}
-
-/** Removes a stream from an index, forgetting keys left with none. */
-function removeFrom(index: Map<string, Set<SubscriberStream>>, key: string, stream: SubscriberStream): void {
-  const streams = index.get(key);
-  if (!streams) return;
-  streams.delete(stream);
-  if (streams.size === 0) index.delete(key);
 }

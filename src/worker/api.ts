@@ -19,8 +19,11 @@ import { newRoomKey, presentedCredential } from "../moderation/room-keys";
 import type { ChatRoom } from "../room/chat-room";
 import type { ChangeMade } from "../room/room-answers";
 import { NEW_PENDING_TOKEN_HEADER, STREAM_HEADERS, toRoomRequest } from "../room/room-stream";
+import type { HandOff } from "../room/stream-admission";
+import { RELAY_HEADER, relayName, toRelayRequest } from "../streams/relay-protocol";
 import { spendDeploymentBudget } from "./deployment-limits";
 import { parseHistoryQuery } from "./history-query";
+import { locationHint, readerRegion } from "./reader-region";
 import { type Fields, readFields, requiredField, stringField } from "./request-body";
 import { clientAddress } from "./request-limits";
 import { parseSearchRequest } from "./search-request";
@@ -76,16 +79,20 @@ export async function openStream(request: Request, env: Env, roomName: string): 
   const lastEventId = rawId === null || rawId === "" ? undefined : parseEventId(rawId);
   const client = clientAddress(request);
   await spendDeploymentBudget(env, "streams", client);
-  const response = await room(env, roomName).fetch(
+  const region = readerRegion(request);
+  const answer = await room(env, roomName).fetch(
     toRoomRequest({
       token: presented?.token,
       strict: presented !== undefined && presented.source !== "cookie",
       pendingToken: pending,
       lastEventId,
       client,
+      region,
     }),
   );
   // A refusal is the room's own JSON error, made and logged there.
+  if (!answer.ok) return answer;
+  const response = answer.headers.has(RELAY_HEADER) ? await fromRelay(env, roomName, region, answer) : answer;
   if (!response.ok) return response;
   const headers = new Headers(STREAM_HEADERS);
   const newPending = response.headers.get(NEW_PENDING_TOKEN_HEADER);
@@ -97,6 +104,18 @@ export async function openStream(request: Request, env: Env, roomName: string): 
     headers.append("Set-Cookie", sessionCookie(roomName, presented.token, isHttps(request), cookieMaxAge(env)));
   }
   return new Response(response.body, { headers });
+}
+
+/** A stream the room admitted and handed to a relay near the reader: the relay serves it. */
+async function fromRelay(env: Env, roomName: string, region: string, answer: Response): Promise<Response> {
+  const handOff = await answer.json<HandOff>();
+  const name = relayName(roomName, handOff.relay);
+  const hint = locationHint(region);
+  const relay = env.CHAT_RELAY.get(env.CHAT_RELAY.idFromName(name), hint ? { locationHint: hint } : {});
+  const served = await relay.fetch(toRelayRequest({ room: roomName, ...handOff }));
+  if (!served.ok) return served;
+  // The room's answer carries the reader's new pending token, if it was given one.
+  return new Response(served.body, { headers: answer.headers });
 }
 
 /**

@@ -1,0 +1,287 @@
+import { DurableObject } from "cloudflare:workers";
+import type { EventSourceMessage } from "eventsource-parser";
+import { type RoomConfig, readConfig } from "../common/config";
+import { failureResponse } from "../common/responses";
+import { fail } from "../common/result";
+import type { ChatRoom } from "../room/chat-room";
+import {
+  RELAY_COMMAND_EVENT,
+  type RelayCommand,
+  type RelayedAdmission,
+  toUpstreamRequest,
+} from "../streams/relay-protocol";
+import { encodeMessage } from "../streams/sse";
+import type { HistoryPageFrames } from "../streams/subscriber-stream";
+import { Subscribers } from "../streams/subscribers";
+import { RecentEvents } from "./recent-events";
+import { Upstream } from "./upstream";
+
+const encoder = new TextEncoder();
+const NOTHING = new Uint8Array(0);
+
+/** How long a relay with no reader keeps reading from its room, for a reader coming back. */
+const IDLE_MS = 10_000;
+
+/** How long a handed stream waits for the relay to have the events before its history. */
+const POSITION_WAIT_MS = 10_000;
+
+/** How soon after a stream closes the room is told, so that many closing at once are told together. */
+const CLOSED_REPORT_MS = 50;
+
+/** How many heartbeats apart a relay tells its room every stream it serves. */
+const COUNT_EVERY_HEARTBEATS = 4;
+
+/** A reader waiting for the relay to have every event up to `id`. */
+interface PositionWaiter {
+  id: number;
+  resolve: (reached: boolean) => void;
+}
+
+/**
+ * One relay of a room: it reads one stream from the room and serves it to up to
+ * `READERS_PER_OBJECT` readers of its own, with the same streams, flow control and bounds the
+ * room uses. The room stays the only authority: it admits every stream, gives its greeting, and
+ * tells the relay, in the relay's stream, what happens to its readers' sessions. The relay holds
+ * the events it had last, so that a new reader's history and a reader coming back are served
+ * here; older ones it asks the room for. Nothing is stored: a relay that restarts has no readers.
+ */
+export class ChatRelay extends DurableObject<Env> {
+  readonly #config: RoomConfig;
+  readonly #subscribers: Subscribers;
+  readonly #upstream: Upstream;
+  #room: DurableObjectStub<ChatRoom> | undefined;
+  #relay = "";
+  /** The last event id the relay holds; -1 until its stream from the room is first opened. */
+  #position = -1;
+  #recent: RecentEvents;
+  /** Commands from the room waiting for the events before them. */
+  #commands: RelayCommand[] = [];
+  #waiters: PositionWaiter[] = [];
+  #closedIds: string[] = [];
+  #closedReport: ReturnType<typeof setTimeout> | undefined;
+  #countReport: ReturnType<typeof setInterval> | undefined;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readConfig(env);
+    this.#recent = new RecentEvents(-1, this.#config.maxBacklogBytes);
+    this.#subscribers = new Subscribers(
+      this.#config.maxBacklogBytes,
+      this.#config.maxRoomBacklogBytes,
+      this.#config.heartbeatMs,
+      (afterId, beforeId) => this.#page(afterId, beforeId),
+      (stream) => this.#closed(stream.id),
+    );
+    this.#upstream = new Upstream({
+      request: () => ({ relay: this.#relay, lastEventId: this.#position, streams: this.#streams() }),
+      open: (request) => this.#roomStub().fetch(toUpstreamRequest(request)),
+      event: (message) => this.#received(message),
+      silenceMs: this.#config.heartbeatMs * 3,
+    });
+  }
+
+  /** Serves a stream the room admitted and handed to this relay (see relay-protocol.ts). */
+  override async fetch(request: Request): Promise<Response> {
+    const admission = await request.json<RelayedAdmission>();
+    if (this.#room === undefined) {
+      this.#room = this.env.CHAT_ROOM.getByName(admission.room);
+      this.#relay = admission.relay;
+    }
+    clearTimeout(this.#idle ?? null);
+    if (!this.#upstream.running) this.#startReading(admission.afterId);
+    if (!(await this.#reached(admission.afterId))) {
+      this.#closed(admission.stream.id);
+      return failureResponse(fail(503, "relay_unavailable", "The room could not be reached; try again shortly.", 2));
+    }
+    const { id, token, pendingToken, client } = admission.stream;
+    const stream = this.#subscribers.open(encoder.encode(admission.greeting), admission.afterId, {
+      id,
+      token,
+      pendingToken,
+      client,
+    });
+    return new Response(stream);
+  }
+
+  /** Readers served, for tests and the benchmark. */
+  stats(): { readers: number; position: number; recentFrom: number; chunksSent: number } {
+    return {
+      readers: this.#subscribers.size,
+      position: this.#position,
+      recentFrom: this.#recent.from,
+      chunksSent: this.#subscribers.chunksSent,
+    };
+  }
+
+  #roomStub(): DurableObjectStub<ChatRoom> {
+    if (this.#room === undefined) throw new Error("a relay reads from its room only once it has been handed a stream");
+    return this.#room;
+  }
+
+  /** Starts reading from the room after `afterId`, the first reader's place, so that the events it needs are held here. */
+  #startReading(afterId: number): void {
+    this.#position = afterId;
+    this.#recent = new RecentEvents(afterId, this.#config.maxBacklogBytes);
+    this.#upstream.start();
+    this.#countReport = setInterval(
+      () =>
+        void this.#report(() =>
+          this.#roomStub().relayCounted(
+            this.#relay,
+            this.#streams().map(({ id }) => id),
+          ),
+        ),
+      this.#config.heartbeatMs * COUNT_EVERY_HEARTBEATS,
+    );
+  }
+
+  #stopReading(): void {
+    this.#upstream.stop();
+    clearInterval(this.#countReport ?? null);
+    this.#position = -1;
+    this.#commands = [];
+  }
+
+  /** One event from the room, sent on to every reader that has caught up, or a command for the relay. */
+  #received(message: EventSourceMessage): void {
+    if (message.event === RELAY_COMMAND_EVENT) {
+      this.#command(JSON.parse(message.data) as RelayCommand);
+      return;
+    }
+    const frame = encoder.encode(encodeMessage(message));
+    if (message.event === "deleted") {
+      // The room was deleted: every reader is told and ends, as on the room itself.
+      this.#subscribers.endAll(frame);
+      this.#stopReading();
+      return;
+    }
+    if (message.event === "gap") {
+      // The relay missed events the room no longer holds: its readers come back to the room,
+      // which tells each what it missed.
+      this.#subscribers.endAll();
+      const gap = JSON.parse(message.data) as { lastEventId: number; oldestId: number; latestId: number };
+      const from = gap.lastEventId > gap.latestId ? gap.latestId : gap.oldestId - 1;
+      this.#recent.clear(from);
+      this.#moveTo(from);
+      return;
+    }
+    if (message.id === undefined) {
+      this.#subscribers.broadcast(frame);
+      return;
+    }
+    const id = Number(message.id);
+    this.#recent.add({ id, frame });
+    this.#moveTo(id);
+    this.#subscribers.broadcast(frame);
+    // A deleted message's text must reach no later stream: a reader catching up before the
+    // deletion is sent it by the room, as the room holds it now.
+    if (message.event === "delete") this.#recent.clear(id);
+  }
+
+  /** The relay now holds every event up to `id`: commands and readers waiting for it go on. */
+  #moveTo(id: number): void {
+    this.#position = id;
+    if (this.#commands.some((command) => command.afterId <= id)) {
+      const due = this.#commands.filter((command) => command.afterId <= id);
+      this.#commands = this.#commands.filter((command) => command.afterId > id);
+      for (const command of due) this.#apply(command);
+    }
+    if (this.#waiters.length > 0) {
+      const due = this.#waiters.filter((waiter) => waiter.id <= id);
+      this.#waiters = this.#waiters.filter((waiter) => waiter.id > id);
+      for (const waiter of due) waiter.resolve(true);
+    }
+  }
+
+  #command(command: RelayCommand): void {
+    if (command.op === "live") this.#moveTo(Math.max(this.#position, command.afterId));
+    else if (command.afterId <= this.#position) this.#apply(command);
+    else this.#commands.push(command);
+  }
+
+  #apply(command: RelayCommand): void {
+    switch (command.op) {
+      case "adopt":
+        this.#subscribers.adopt(command.pendingToken, command.token);
+        break;
+      case "disown":
+        this.#subscribers.disown(command.token);
+        break;
+      case "end": {
+        // The removal that ends them is the event the command waited for.
+        const last = this.#recent.get(command.afterId);
+        if (last) this.#subscribers.endOwnedBy(command.token, last);
+        else this.#subscribers.endOwnedBy(command.token, { id: command.afterId, frame: NOTHING });
+        break;
+      }
+      case "live":
+        break;
+    }
+  }
+
+  /** Resolves once the relay holds every event up to `id`, or false if it does not in time. */
+  #reached(id: number): Promise<boolean> {
+    if (id <= this.#position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { id, resolve };
+      this.#waiters.push(waiter);
+      setTimeout(() => {
+        this.#waiters = this.#waiters.filter((other) => other !== waiter);
+        resolve(false);
+      }, POSITION_WAIT_MS);
+    });
+  }
+
+  /**
+   * A reader's history after `afterId`: from the events held here when it can be, else from the
+   * room, up to the first event held here. Only the held events can say there are none, in the
+   * same step the reader goes live.
+   */
+  #page(
+    afterId: number,
+    beforeId = Number.POSITIVE_INFINITY,
+  ): HistoryPageFrames | undefined | Promise<HistoryPageFrames> {
+    const budget = this.#config.maxBacklogBytes / 4;
+    if (afterId >= this.#recent.from) return this.#recent.page(afterId, beforeId, budget);
+    const until = Math.min(this.#recent.from + 1, beforeId);
+    return this.#roomStub()
+      .relayPage(afterId, until)
+      .then((page) => page ?? { frames: NOTHING, lastId: until - 1 });
+  }
+
+  /** Every stream served now, as the room counts them. */
+  #streams() {
+    return this.#subscribers
+      .owners()
+      .flatMap(({ id, token, pendingToken, client }) =>
+        id === undefined ? [] : [{ id, token, pendingToken, client }],
+      );
+  }
+
+  /** A reader's stream closed: the room is told soon, together with others closing meanwhile. */
+  #closed(id: string | undefined): void {
+    if (id !== undefined) this.#closedIds.push(id);
+    this.#closedReport ??= setTimeout(() => {
+      this.#closedReport = undefined;
+      const ids = this.#closedIds;
+      this.#closedIds = [];
+      if (ids.length > 0) void this.#report(() => this.#roomStub().relayedClosed(ids));
+    }, CLOSED_REPORT_MS);
+    if (this.#subscribers.size === 0) {
+      clearTimeout(this.#idle ?? null);
+      this.#idle = setTimeout(() => {
+        if (this.#subscribers.size === 0) this.#stopReading();
+      }, IDLE_MS);
+    }
+  }
+
+  async #report(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      // The room counts again what the relay serves when the relay's stream from it is opened anew.
+      console.warn(JSON.stringify({ event: "relay_report_failed", error: String(error) }));
+    }
+  }
+}
