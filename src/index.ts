@@ -22,6 +22,7 @@ import {
   replaceOwnerKey,
   revokeModeratorKey,
   roleHeld,
+  roomOverview,
   searchRoom,
   updateRoom,
 } from "./worker/api";
@@ -48,7 +49,7 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   "/owner-key": { POST: replaceOwnerKey },
   "/role": { GET: roleHeld },
   "/search": { POST: searchRoom },
-  "/room": { PATCH: updateRoom, DELETE: deleteRoom },
+  "/room": { GET: roomOverview, PATCH: updateRoom, DELETE: deleteRoom },
   "/removals": { POST: removeParticipant, DELETE: liftRemoval },
 };
 

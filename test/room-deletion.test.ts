@@ -104,6 +104,9 @@ describe("deleting a room", () => {
     expect(await users(room)).toEqual([]);
     expect(await env.CHAT_ROOM.getByName(room).stats()).toEqual({
       subscribers: 0,
+      directReaders: 0,
+      relays: 0,
+      chunksSent: 0,
       catchingUp: 0,
       online: 0,
       lastEventId: 0,

@@ -371,6 +371,7 @@ export class ChatRoom extends DurableObject<Env> {
       relays: this.#readers.relayed.relays,
       directReaders: this.#readers.directSize,
       lastEventId: this.#log.lastId,
+      chunksSent: this.#subscribers.chunksSent,
     };
   }
 

@@ -47,6 +47,8 @@ export interface RoomOverview {
   /** Streams the room serves itself. */
   directReaders?: number;
   lastEventId?: number;
+  /** Chunks the room itself has written to its streams since it started, relays' included. */
+  chunksSent?: number;
 }
 
 /** The id of the event a change to a message was published as; null when it changed nothing. */

@@ -305,6 +305,18 @@ export async function roleHeld(request: Request, env: Env, roomName: string): Pr
   return json({ room: roomName, role: await room(env, roomName).authority({ credential, token }) });
 }
 
+/**
+ * `GET /room`: the room's settings and how many are online; for its owner or the operator
+ * (by key, token or a session that joined with one), also how many read it, through relays
+ * included, and where.
+ */
+export async function roomOverview(request: Request, env: Env, roomName: string): Promise<Response> {
+  const credential = await presentedCredential(request, env.ADMIN_TOKEN);
+  const token = credential ? undefined : presentedToken(request, roomName)?.token;
+  const { ok: _ok, ...overview } = unwrap(await room(env, roomName).overview({ credential, token }));
+  return json({ room: roomName, ...overview });
+}
+
 /** `PATCH /room`: set any of `topic`, `slowModeSeconds` and `readOnly`, for everyone. */
 export async function updateRoom(request: Request, env: Env, roomName: string): Promise<Response> {
   const authority = await requireAuthority(request, env, roomName);
