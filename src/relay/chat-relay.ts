@@ -8,6 +8,7 @@ import {
   RELAY_COMMAND_EVENT,
   type RelayCommand,
   type RelayedAdmission,
+  type RelayedStream,
   toUpstreamRequest,
 } from "../streams/relay-protocol";
 import { encodeMessage } from "../streams/sse";
@@ -49,7 +50,7 @@ export class ChatRelay extends DurableObject<Env> {
   readonly #config: RoomConfig;
   readonly #subscribers: Subscribers;
   readonly #upstream: Upstream;
-  #room: DurableObjectStub<ChatRoom> | undefined;
+  #roomName: string | undefined;
   #relay = "";
   /** The last event id the relay holds; -1 until its stream from the room is first opened. */
   #position = -1;
@@ -57,7 +58,13 @@ export class ChatRelay extends DurableObject<Env> {
   /** Commands from the room waiting for the events before them. */
   #commands: RelayCommand[] = [];
   #waiters: PositionWaiter[] = [];
+  /** Streams the room handed this relay that wait for the events before their history: the room counts them too. */
+  readonly #arriving = new Map<string, RelayedStream>();
   #closedIds: string[] = [];
+  /** Whether the relay's stream from the room has caught up since the relay began reading it. */
+  #live = false;
+  /** Replays waiting for the relay to hold more events, or to have caught up. */
+  #replaysWaiting: (() => void)[] = [];
   #closedReport: ReturnType<typeof setTimeout> | undefined;
   #countReport: ReturnType<typeof setInterval> | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +81,11 @@ export class ChatRelay extends DurableObject<Env> {
       (stream) => this.#closed(stream.id),
     );
     this.#upstream = new Upstream({
-      request: () => ({ relay: this.#relay, lastEventId: this.#position, streams: this.#streams() }),
+      request: () => {
+        // Until the room says the reopened stream has caught up, what comes is history.
+        this.#live = false;
+        return { relay: this.#relay, lastEventId: this.#position, streams: this.#streams() };
+      },
       open: (request) => this.#roomStub().fetch(toUpstreamRequest(request)),
       event: (message) => this.#received(message),
       silenceMs: this.#config.heartbeatMs * 3,
@@ -84,13 +95,16 @@ export class ChatRelay extends DurableObject<Env> {
   /** Serves a stream the room admitted and handed to this relay (see relay-protocol.ts). */
   override async fetch(request: Request): Promise<Response> {
     const admission = await request.json<RelayedAdmission>();
-    if (this.#room === undefined) {
-      this.#room = this.env.CHAT_ROOM.getByName(admission.room);
+    if (this.#roomName === undefined) {
+      this.#roomName = admission.room;
       this.#relay = admission.relay;
     }
     clearTimeout(this.#idle ?? null);
+    this.#arriving.set(admission.stream.id, admission.stream);
     if (!this.#upstream.running) this.#startReading(admission.afterId);
-    if (!(await this.#reached(admission.afterId))) {
+    const reached = await this.#reached(admission.afterId);
+    this.#arriving.delete(admission.stream.id);
+    if (!reached) {
       this.#closed(admission.stream.id);
       return failureResponse(fail(503, "relay_unavailable", "The room could not be reached; try again shortly.", 2));
     }
@@ -114,14 +128,18 @@ export class ChatRelay extends DurableObject<Env> {
     };
   }
 
+  /** A stub made for each call: one to a room that has restarted stays broken, and the relay reads from the room again. */
   #roomStub(): DurableObjectStub<ChatRoom> {
-    if (this.#room === undefined) throw new Error("a relay reads from its room only once it has been handed a stream");
-    return this.#room;
+    if (this.#roomName === undefined) {
+      throw new Error("a relay reads from its room only once it has been handed a stream");
+    }
+    return this.env.CHAT_ROOM.getByName(this.#roomName);
   }
 
   /** Starts reading from the room after `afterId`, the first reader's place, so that the events it needs are held here. */
   #startReading(afterId: number): void {
     this.#position = afterId;
+    this.#live = false;
     this.#recent = new RecentEvents(afterId, this.#config.maxBacklogBytes);
     this.#upstream.start();
     this.#countReport = setInterval(
@@ -182,6 +200,7 @@ export class ChatRelay extends DurableObject<Env> {
   /** The relay now holds every event up to `id`: commands and readers waiting for it go on. */
   #moveTo(id: number): void {
     this.#position = id;
+    this.#wakeReplays();
     if (this.#commands.some((command) => command.afterId <= id)) {
       const due = this.#commands.filter((command) => command.afterId <= id);
       this.#commands = this.#commands.filter((command) => command.afterId > id);
@@ -195,8 +214,10 @@ export class ChatRelay extends DurableObject<Env> {
   }
 
   #command(command: RelayCommand): void {
-    if (command.op === "live") this.#moveTo(Math.max(this.#position, command.afterId));
-    else if (command.afterId <= this.#position) this.#apply(command);
+    if (command.op === "live") {
+      this.#live = true;
+      this.#moveTo(Math.max(this.#position, command.afterId));
+    } else if (command.afterId <= this.#position) this.#apply(command);
     else this.#commands.push(command);
   }
 
@@ -218,6 +239,12 @@ export class ChatRelay extends DurableObject<Env> {
       case "live":
         break;
     }
+  }
+
+  #wakeReplays(): void {
+    const waiting = this.#replaysWaiting;
+    this.#replaysWaiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Resolves once the relay holds every event up to `id`, or false if it does not in time. */
@@ -243,7 +270,16 @@ export class ChatRelay extends DurableObject<Env> {
     beforeId = Number.POSITIVE_INFINITY,
   ): HistoryPageFrames | undefined | Promise<HistoryPageFrames> {
     const budget = this.#config.maxBacklogBytes / 4;
-    if (afterId >= this.#recent.from) return this.#recent.page(afterId, beforeId, budget);
+    if (afterId >= this.#recent.from) {
+      const page = this.#recent.page(afterId, beforeId, budget);
+      if (page !== undefined || this.#live || this.#position >= beforeId - 1) return page;
+      // What the room is still sending the relay comes here at this reader's pace: going live
+      // now, the reader would be sent it all at once, and cut off as too slow.
+      return new Promise<void>((resolve) => this.#replaysWaiting.push(resolve)).then(() => ({
+        frames: NOTHING,
+        lastId: afterId,
+      }));
+    }
     const until = Math.min(this.#recent.from + 1, beforeId);
     return this.#roomStub()
       .relayPage(afterId, until)
@@ -251,12 +287,13 @@ export class ChatRelay extends DurableObject<Env> {
   }
 
   /** Every stream served now, as the room counts them. */
-  #streams() {
-    return this.#subscribers
+  #streams(): RelayedStream[] {
+    const open = this.#subscribers
       .owners()
       .flatMap(({ id, token, pendingToken, client }) =>
         id === undefined ? [] : [{ id, token, pendingToken, client }],
       );
+    return [...open, ...this.#arriving.values()];
   }
 
   /** A reader's stream closed: the room is told soon, together with others closing meanwhile. */
