@@ -12,7 +12,7 @@ import {
   toUpstreamRequest,
 } from "../streams/relay-protocol";
 import { encodeMessage } from "../streams/sse";
-import type { HistoryPageFrames } from "../streams/subscriber-stream";
+import type { HistoryPageFrames, StreamOwner } from "../streams/subscriber-stream";
 import { Subscribers } from "../streams/subscribers";
 import { RecentEvents } from "./recent-events";
 import { Upstream } from "./upstream";
@@ -31,6 +31,15 @@ const CLOSED_REPORT_MS = 50;
 
 /** How many heartbeats apart a relay tells its room every stream it serves. */
 const COUNT_EVERY_HEARTBEATS = 4;
+
+/** How long the relay remembers a command it applied, for streams handed to it before and arriving after. */
+const HANDED_MS = 30_000;
+
+/** A command the relay applied, and when. */
+interface AppliedCommand {
+  command: RelayCommand;
+  at: number;
+}
 
 /** A reader waiting for the relay to have every event up to `id`. */
 interface PositionWaiter {
@@ -57,6 +66,8 @@ export class ChatRelay extends DurableObject<Env> {
   #recent: RecentEvents;
   /** Commands from the room waiting for the events before them. */
   #commands: RelayCommand[] = [];
+  /** The commands applied lately (see {@link #ownerNow}). */
+  #applied: AppliedCommand[] = [];
   #waiters: PositionWaiter[] = [];
   /** Streams the room handed this relay that wait for the events before their history: the room counts them too. */
   readonly #arriving = new Map<string, RelayedStream>();
@@ -108,13 +119,9 @@ export class ChatRelay extends DurableObject<Env> {
       this.#closed(admission.stream.id);
       return failureResponse(fail(503, "relay_unavailable", "The room could not be reached; try again shortly.", 2));
     }
-    const { id, token, pendingToken, client } = admission.stream;
-    const stream = this.#subscribers.open(encoder.encode(admission.greeting), admission.afterId, {
-      id,
-      token,
-      pendingToken,
-      client,
-    });
+    const { owner, endsAfter } = this.#ownerNow(admission.stream);
+    const stream = this.#subscribers.open(encoder.encode(admission.greeting), admission.afterId, owner);
+    if (owner.token !== undefined && endsAfter !== undefined) this.#end(owner.token, endsAfter);
     return new Response(stream);
   }
 
@@ -229,16 +236,43 @@ export class ChatRelay extends DurableObject<Env> {
       case "disown":
         this.#subscribers.disown(command.token);
         break;
-      case "end": {
-        // The removal that ends them is the event the command waited for.
-        const last = this.#recent.get(command.afterId);
-        if (last) this.#subscribers.endOwnedBy(command.token, last);
-        else this.#subscribers.endOwnedBy(command.token, { id: command.afterId, frame: NOTHING });
+      case "end":
+        this.#end(command.token, command.afterId);
         break;
-      }
       case "live":
-        break;
+        return;
     }
+    this.#applied.push({ command, at: Date.now() });
+    while (this.#applied.length > 0 && (this.#applied[0] as AppliedCommand).at < Date.now() - HANDED_MS) {
+      this.#applied.shift();
+    }
+  }
+
+  /** Ends a session's streams, after `afterId`: the removal that ends them, which the command waited for. */
+  #end(token: string, afterId: number): void {
+    this.#subscribers.endOwnedBy(token, this.#recent.get(afterId) ?? { id: afterId, frame: NOTHING });
+  }
+
+  /**
+   * Who a stream handed to the relay is for now: the room's commands since it admitted the
+   * stream may have reached the relay before the stream did (a join adopting it, a session
+   * ending, a removal, after which it ends).
+   */
+  #ownerNow(stream: RelayedStream): { owner: StreamOwner; endsAfter?: number } {
+    let { token, pendingToken } = stream;
+    let endsAfter: number | undefined;
+    for (const { command } of this.#applied) {
+      if (command.afterId < (stream.since ?? Number.POSITIVE_INFINITY)) continue;
+      if (command.op === "adopt" && pendingToken === command.pendingToken) {
+        token = command.token;
+        pendingToken = undefined;
+      } else if (command.op === "disown" && token === command.token) {
+        token = undefined;
+      } else if (command.op === "end" && token === command.token) {
+        endsAfter = command.afterId;
+      }
+    }
+    return { owner: { id: stream.id, token, pendingToken, client: stream.client }, endsAfter };
   }
 
   #wakeReplays(): void {
@@ -293,7 +327,8 @@ export class ChatRelay extends DurableObject<Env> {
       .flatMap(({ id, token, pendingToken, client }) =>
         id === undefined ? [] : [{ id, token, pendingToken, client }],
       );
-    return [...open, ...this.#arriving.values()];
+    const arriving = [...this.#arriving.values()].map((stream) => ({ ...this.#ownerNow(stream).owner, id: stream.id }));
+    return [...open, ...arriving];
   }
 
   /** A reader's stream closed: the room is told soon, together with others closing meanwhile. */

@@ -30,6 +30,11 @@ export class RelayedReaders {
     return this.#byRelay.size;
   }
 
+  /** The relays serving at least one stream. */
+  relayNames(): string[] {
+    return [...this.#byRelay.keys()];
+  }
+
   countOn(relay: string): number {
     return this.#byRelay.get(relay)?.size ?? 0;
   }

@@ -1,3 +1,4 @@
+import { addTo } from "../common/index-maps";
 import {
   RELAY_COMMAND_EVENT,
   type RelayCommand,
@@ -26,6 +27,11 @@ export class RoomReaders {
   readonly relayed = new RelayedReaders();
   /** Each relay's stream from the room, by the relay's name within the room. */
   readonly #upstreams = new Map<string, SubscriberStream>();
+  /**
+   * Commands for relays the room has handed streams to and that do not read from it yet (they
+   * have just started, or their stream from the room is being opened again): sent first thing.
+   */
+  readonly #unsent = new Map<string, Set<Uint8Array>>();
   readonly #perObject: number;
   readonly #lastId: () => number;
 
@@ -42,6 +48,11 @@ export class RoomReaders {
   /** Every reader's stream, through relays included. */
   get size(): number {
     return this.directSize + this.relayed.size;
+  }
+
+  /** The room's newest event id. */
+  get lastId(): number {
+    return this.#lastId();
   }
 
   /** Readers' streams the room holds itself. */
@@ -98,6 +109,8 @@ export class RoomReaders {
     const live = () => encoder.encode(relayCommandFrame({ op: "live", afterId: this.#lastId() }));
     const stream = this.direct.openStream(greeting, afterId, owner, live);
     this.#upstreams.set(relay, stream);
+    for (const frame of this.#unsent.get(relay) ?? []) stream.send(frame);
+    this.#unsent.delete(relay);
     return stream.readable;
   }
 
@@ -113,10 +126,26 @@ export class RoomReaders {
     this.#upstreams.delete(relay);
     const gone = this.relayed.on(relay);
     for (const entry of gone) this.relayed.remove(entry.id);
+    this.#unsent.delete(relay);
     return gone;
   }
 
   /** Whether `stream` is a relay's stream from the room rather than a reader's. */
+  /**
+   * Forgets the streams handed to relays that never began reading from the room, a while after
+   * they were handed over: the Worker that carried one went away before reaching the relay.
+   * Returns them.
+   */
+  forgetUnreached(before: number): RelayedStream[] {
+    const gone: RelayedStream[] = [];
+    for (const relay of this.relayed.relayNames()) {
+      if (this.#upstreams.has(relay)) continue;
+      gone.push(...this.relayed.removeMissing(relay, new Set(), before));
+      if (this.relayed.countOn(relay) === 0) this.#unsent.delete(relay);
+    }
+    return gone;
+  }
+
   /** Tells one relay a session it counted a stream for has ended. */
   disownOn(relay: string, token: string): void {
     this.#command([relay], { op: "disown", token });
@@ -126,7 +155,9 @@ export class RoomReaders {
     let frame: Uint8Array | undefined;
     for (const relay of relays) {
       frame ??= encoder.encode(relayCommandFrame({ ...command, afterId: this.#lastId() } as RelayCommand));
-      this.#upstreams.get(relay)?.send(frame);
+      const upstream = this.#upstreams.get(relay);
+      if (upstream) upstream.send(frame);
+      else addTo(this.#unsent, relay, frame);
     }
   }
 }

@@ -55,6 +55,7 @@ export class StreamAdmission {
   open(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array> | HandOff; newPendingToken?: string }> {
     const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
     const { readers } = this.#parts;
+    for (const stream of readers.forgetUnreached(Date.now() - HAND_OFF_MS)) this.closed(stream);
     if (readers.size >= this.#parts.config.maxSubscribers) {
       return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
     }
@@ -80,7 +81,7 @@ export class StreamAdmission {
     if (relay === undefined) {
       stream = readers.direct.open(greeting, afterId, owner);
     } else {
-      const relayed = { id: newToken(), ...withoutUndefined(owner) };
+      const relayed = { id: newToken(), since: readers.lastId, ...withoutUndefined(owner) };
       readers.relayed.add(relay, relayed, Date.now());
       stream = { relay, stream: relayed, greeting: decoder.decode(greeting), afterId };
     }

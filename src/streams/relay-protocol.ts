@@ -20,6 +20,11 @@ export interface RelayedOwner {
 export interface RelayedStream extends RelayedOwner {
   /** Given by the room when it admitted the stream. */
   id: string;
+  /**
+   * The room's newest event id when it admitted the stream: a command the room sent from then
+   * on (see {@link RelayCommand}) concerns it, even one the relay had before the stream.
+   */
+  since?: number;
 }
 
 /**

@@ -1,16 +1,10 @@
-import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatClient } from "../support/chat-client";
 import type { LocalServer } from "../support/node/local-server";
-import { PROJECT_ROOT } from "../support/node/project-root";
 import { startWranglerDev } from "../support/node/wrangler-dev";
 import { launchBrowser } from "./browser";
-
-// The original tutorial chat's own page and script, and the jQuery it loads, served to the
-// browser as if they were this origin's, so that its relative URLs reach our server.
-const SEED_PAGE = readFileSync(new URL("./fixtures/seed-client.html", import.meta.url), "utf8");
-const JQUERY = readFileSync(`${PROJECT_ROOT}node_modules/jquery/dist/jquery.min.js`, "utf8");
+import { chatLog, openSeedClient as openSeedClientOn } from "./seed-page";
 
 // The operator moderates the lobby, which has no owner, with the deployment's token.
 const ADMIN_TOKEN = "operator-token-of-the-seed-client-test";
@@ -27,42 +21,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface SeedPerson {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-}
-
 /** Opens the original client, answering its name prompt with `name`. */
-async function openSeedClient(name: string): Promise<SeedPerson> {
-  const context = await browser.newContext({ baseURL: server.url });
-  await context.route(`${server.url}/seed-client.html`, (route) =>
-    route.fulfill({ contentType: "text/html; charset=utf-8", body: SEED_PAGE }),
-  );
-  await context.route(`${server.url}/jquery.js`, (route) =>
-    route.fulfill({ contentType: "text/javascript; charset=utf-8", body: JQUERY }),
-  );
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`);
-  });
-  page.on("dialog", (dialog) => void dialog.accept(name));
-  // The client joins once its stream opens and sends with the cookie the join sets; a person
-  // types only after that, so the page is ready when the join's answer has come back.
-  const joined = page.waitForResponse(
-    (response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/users/",
-  );
-  await page.goto("/seed-client.html");
-  expect((await joined).status()).toBe(201);
-  return { context, page, errors };
-}
-
-/** The chat log's lines, oldest first (the client puts the newest on top). */
-async function chatLog(page: Page): Promise<string[]> {
-  return (await page.locator("#chat-log > div").allTextContents()).reverse();
-}
+const openSeedClient = (name: string) => openSeedClientOn(browser, server.url, name);
 
 describe("the original jQuery client", () => {
   it("shows joins, messages and leaves, and nothing else of what the stream carries", async () => {

@@ -14,6 +14,8 @@ export interface WorkerdService {
   script: string;
   /** The Durable Object class, bound as CHAT_ROOM with SQLite storage. */
   className: string;
+  /** The relay Durable Object class, bound as CHAT_RELAY, for a script that has one. */
+  relayClassName?: string;
   /** Plain-text bindings, as `[vars]` would give them. */
   vars: Record<string, string>;
   /** The CPU to run on, through `taskset`. */
@@ -29,7 +31,10 @@ export function startWorkerd(options: { vars?: Record<string, string>; cpu?: str
   const script = readFileSync(join(PROJECT_ROOT, "dist/index.js"), "utf8");
   const wrangler = readWranglerConfig();
   const vars = { ...wrangler.vars, ...options.vars };
-  return serveWithWorkerd({ name: "workerd", script, className: "ChatRoom", cpu: options.cpu, vars }, wrangler);
+  return serveWithWorkerd(
+    { name: "workerd", script, className: "ChatRoom", relayClassName: "ChatRelay", cpu: options.cpu, vars },
+    wrangler,
+  );
 }
 
 /**
@@ -70,9 +75,16 @@ export async function serveWithWorkerd(
 
 function workerdConfig(service: WorkerdService, wrangler: WranglerConfig, port: number, storage: string): string {
   const className = JSON.stringify(service.className);
-  const bindings = Object.entries(service.vars)
-    .map(([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`)
-    .join("\n");
+  const relay = service.relayClassName === undefined ? undefined : JSON.stringify(service.relayClassName);
+  const relayNamespace = relay
+    ? `, (className = ${relay}, uniqueKey = "local-${service.relayClassName}", enableSql = true)`
+    : "";
+  const bindings = [
+    ...(relay ? [`    (name = "CHAT_RELAY", durableObjectNamespace = ${relay}),`] : []),
+    ...Object.entries(service.vars).map(
+      ([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`,
+    ),
+  ].join("\n");
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -89,7 +101,7 @@ const chat :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
   compatibilityDate = ${JSON.stringify(wrangler.compatibilityDate)},
   compatibilityFlags = ${JSON.stringify(wrangler.compatibilityFlags)},
-  durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true) ],
+  durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true)${relayNamespace} ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [
     (name = "CHAT_ROOM", durableObjectNamespace = ${className}),
