@@ -13,8 +13,12 @@
  *                            a room's history, search and posting at 1,000 to 1,000,000 stored
  *                            messages in workerd (bench/history/); not in the default sweep, as
  *                            seeding a million messages twice and measuring takes minutes
+ *   npm run bench -- --targets relays
+ *                            a room past one object in workerd: 1,000 to 20,000 readers with
+ *                            relays against the room alone (bench/relays/); not in the default
+ *                            sweep, as 20,000 readers take minutes
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -22,46 +26,13 @@ import { PROJECT_ROOT } from "../test/support/node/project-root.ts";
 import { startWorkerd } from "../test/support/node/workerd.ts";
 import { startWranglerDev } from "../test/support/node/wrangler-dev.ts";
 import { renderChart, type Series } from "./chart.ts";
+import { measurePoint, type PointResult } from "./fan-out-point.ts";
 import { runHistoryBench } from "./history/history-bench.ts";
 import { historyReport } from "./history/history-report.ts";
-import { isolateHeapBytes } from "./isolate-heap.ts";
 import { runPageBench } from "./page/page-bench.ts";
 import { pageReport } from "./page/page-report.ts";
-import { groupCpuSeconds, groupRss } from "./process-stats.ts";
+import { benchRelays } from "./relays/relays-target.ts";
 import { BENCH_VARS, startBaseline, startWorkerdFloor, type Target } from "./targets.ts";
-
-interface PointResult {
-  target: string;
-  subscribers: number;
-  rate: number | "max";
-  connectMs: number;
-  sent: number;
-  acknowledged: number;
-  failedPosts: number;
-  reconnects: number;
-  expected: number;
-  delivered: number;
-  lost: number;
-  /** Deliveries still on their way when the drain limit ended the point (an overloaded target). */
-  late: number;
-  duplicated: number;
-  outOfOrder: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  deliveriesPerSecond: number;
-  generatorCpu: number;
-  rssIdleBytes: number;
-  rssConnectedBytes: number;
-  rssPeakBytes: number;
-  rssPerSubscriberBytes: number;
-  /** Server CPU time per delivery while publishing and draining, in microseconds. */
-  serverCpuPerDeliveryUs: number;
-  /** Server CPU time over that span, as a share of one core. */
-  serverCpu: number;
-  /** Growth of the isolate's JavaScript heap per connected subscriber; null where it cannot be read. */
-  heapPerSubscriberBytes: number | null;
-}
 
 const quick = process.argv.includes("--quick");
 
@@ -77,7 +48,7 @@ const RATES: (number | "max")[] =
   option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
 const TARGETS = option("targets") ?? ["baseline", "floor", "workerd", "wrangler", "page"];
-const FAN_OUT_TARGETS = TARGETS.filter((target) => target !== "page" && target !== "history");
+const FAN_OUT_TARGETS = TARGETS.filter((target) => !["page", "history", "relays"].includes(target));
 const PAGE_CHECKPOINTS = option("page-messages")?.map(Number) ?? (quick ? [1000, 3000] : [1000, 10000]);
 const PAGE_BURST = Number(option("page-burst")?.[0] ?? 2000);
 const HISTORY_CHECKPOINTS = option("history-messages")?.map(Number) ?? [1000, 100000, 1000000];
@@ -138,80 +109,15 @@ function points(target: string): { subscribers: number; rate: number | "max" }[]
  */
 const COUNTS_ADDRESSES = new Set(["wrangler"]);
 
-/** Runs the load generator for one point, sampling the server's memory meanwhile. */
-async function measure(key: string, target: Target, subscribers: number, rate: number | "max"): Promise<PointResult> {
-  const room = `bench-${subscribers}-${rate}-${Date.now().toString(36)}`;
-  const command = [
-    process.execPath,
-    "--experimental-strip-types",
-    "--no-warnings",
-    join(PROJECT_ROOT, "bench/load-generator.ts"),
-    target.url,
-    room,
-    String(subscribers),
-    String(rate),
-    String(SECONDS),
-    "wait",
-  ];
-  const argv = GENERATOR_CPU === undefined ? command : ["taskset", "-c", GENERATOR_CPU, ...command];
-  const rssIdleBytes = groupRss(target.pgid);
-  const heap = () => (target.inspectorUrl ? isolateHeapBytes(target.inspectorUrl) : Promise.resolve(undefined));
-  const heapIdleBytes = await heap();
-  let heapConnectedBytes: Promise<number | undefined> | undefined;
-  let cpuConnectedSeconds = 0;
-  let rssConnectedBytes = rssIdleBytes;
-  let rssPeakBytes = rssIdleBytes;
-  const sampler = setInterval(() => {
-    rssPeakBytes = Math.max(rssPeakBytes, groupRss(target.pgid));
-  }, 100);
-  const [file = "", ...args] = argv;
-  const child = spawn(file, args, {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, BENCH_SPREAD_ADDRESSES: COUNTS_ADDRESSES.has(key) ? "1" : "" },
+/** One point of a fan-out target, on a room of its own. */
+function measure(key: string, target: Target, subscribers: number, rate: number | "max"): Promise<PointResult> {
+  return measurePoint(target, subscribers, rate, {
+    room: `bench-${subscribers}-${rate}-${Date.now().toString(36)}`,
+    seconds: SECONDS,
+    limitMs: POINT_LIMIT_MS,
+    generatorCpu: GENERATOR_CPU,
+    spreadAddresses: COUNTS_ADDRESSES.has(key),
   });
-  // A generator that died before reading its go-ahead is reported by its exit code below.
-  child.stdin.on("error", () => undefined);
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.includes('"event":"connected"') && heapConnectedBytes === undefined) {
-      rssConnectedBytes = groupRss(target.pgid);
-      heapConnectedBytes = heap();
-      // Publishing starts once the heap is read, so that its collection stays out of the figures.
-      void heapConnectedBytes.then(() => {
-        cpuConnectedSeconds = groupCpuSeconds(target.pgid);
-        child.stdin.end("go\n");
-      });
-    }
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  // A point that overwhelms its target is ended, and reported as failed, rather than hanging the run.
-  const limit = setTimeout(() => child.kill("SIGKILL"), POINT_LIMIT_MS);
-  const code = await new Promise<number | null>((done) => child.once("exit", done));
-  const cpuSeconds = groupCpuSeconds(target.pgid) - cpuConnectedSeconds;
-  clearTimeout(limit);
-  clearInterval(sampler);
-  const done = out
-    .split("\n")
-    .filter((line) => line.includes('"event":"done"'))
-    .map((line) => JSON.parse(line) as Omit<PointResult, "target">)[0];
-  if (code !== 0 || !done) throw new Error(`load generator failed (${code}) on ${target.name}:\n${err}`);
-  const heapConnected = await heapConnectedBytes;
-  return {
-    ...done,
-    target: target.name,
-    rssIdleBytes,
-    rssConnectedBytes,
-    rssPeakBytes,
-    rssPerSubscriberBytes: (rssConnectedBytes - rssIdleBytes) / subscribers,
-    serverCpuPerDeliveryUs: (cpuSeconds * 1e6) / Math.max(1, done.delivered),
-    serverCpu: cpuSeconds / Math.max(0.001, done.delivered / done.deliveriesPerSecond),
-    heapPerSubscriberBytes:
-      heapIdleBytes === undefined || heapConnected === undefined ? null : (heapConnected - heapIdleBytes) / subscribers,
-  };
 }
 
 const fmt = (value: number, digits = 0) =>
@@ -358,19 +264,44 @@ async function benchHistory(machine: string): Promise<void> {
   process.stdout.write("\nWrote bench/results/history.json and history.md\n");
 }
 
-async function main(): Promise<void> {
-  if (FAN_OUT_TARGETS.length === 0) {
-    const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}`;
-    if (TARGETS.includes("page")) await benchPage(machine);
-    if (TARGETS.includes("history")) await benchHistory(machine);
-    return;
-  }
+/** Bundles the Worker into dist/, as `npm run build` does, for workerd to serve. */
+function bundleWorker(): void {
   process.stdout.write("Bundling the Worker…\n");
   execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", "dist"], {
     cwd: PROJECT_ROOT,
     stdio: "ignore",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
+}
+
+/** A room past one object, reported apart in bench/results/relays.json and relays.md. */
+function relays(machine: string): Promise<boolean> {
+  const stem = quick ? "quick.relays" : ["subscribers", "rates", "seconds"].some(option) ? "partial.relays" : "relays";
+  return benchRelays({
+    machine,
+    stem,
+    readers: option("subscribers")?.map(Number) ?? (quick ? [1000, 5000] : [1000, 5000, 20000]),
+    rates: option("rates") ? RATES : [10, "max"],
+    chunkRate: 1,
+    seconds: SECONDS,
+    limitMs: POINT_LIMIT_MS,
+    serverCpu: SERVER_CPU,
+    generatorCpu: GENERATOR_CPU,
+  });
+}
+
+async function main(): Promise<void> {
+  if (FAN_OUT_TARGETS.length === 0) {
+    const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}`;
+    if (TARGETS.includes("page")) await benchPage(machine);
+    if (TARGETS.includes("history")) await benchHistory(machine);
+    if (TARGETS.includes("relays")) {
+      bundleWorker();
+      if (await relays(machine)) process.exitCode = 1;
+    }
+    return;
+  }
+  bundleWorker();
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   process.stdout.write(
     `Machine: ${machine}\n${twoCores ? "Servers on CPU 0, load generator on CPU 1." : "One core: servers and load generator share it."}\n`,
@@ -431,6 +362,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\nWrote bench/results/${stem}.json, ${stem}.svg and ${stem}.md\n`);
   if (TARGETS.includes("page")) await benchPage(machine);
   if (TARGETS.includes("history")) await benchHistory(machine);
+  if (TARGETS.includes("relays") && (await relays(machine))) process.exitCode = 1;
   const broken = results.filter((r) => r.lost + r.duplicated + r.outOfOrder > 0);
   if (broken.length > 0 || failures.length > 0) {
     process.stderr.write(

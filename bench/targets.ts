@@ -18,6 +18,8 @@ export const BENCH_VARS: Record<string, string> = {
   RATE_PER_SECOND: "1000000",
   MAX_SUBSCRIBERS: "20000",
   MAX_STREAMS_PER_CLIENT: "20000",
+  // The sweep measures what one object fans out; `--targets relays` measures the room with relays.
+  READERS_PER_OBJECT: "20000",
 };
 
 /** bench/floor/worker.ts, served by workerd alone: the least the runtime can do to fan frames out. */
