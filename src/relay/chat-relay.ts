@@ -12,9 +12,10 @@ import {
   toUpstreamRequest,
 } from "../streams/relay-protocol";
 import { encodeMessage } from "../streams/sse";
-import type { HistoryPageFrames, StreamOwner } from "../streams/subscriber-stream";
+import type { HistoryPageFrames } from "../streams/subscriber-stream";
 import { Subscribers } from "../streams/subscribers";
 import { RecentEvents } from "./recent-events";
+import { RoomCommands, type SessionCommand } from "./room-commands";
 import { Upstream } from "./upstream";
 
 const encoder = new TextEncoder();
@@ -31,15 +32,6 @@ const CLOSED_REPORT_MS = 50;
 
 /** How many heartbeats apart a relay tells its room every stream it serves. */
 const COUNT_EVERY_HEARTBEATS = 4;
-
-/** How long the relay remembers a command it applied, for streams handed to it before and arriving after. */
-const HANDED_MS = 30_000;
-
-/** A command the relay applied, and when. */
-interface AppliedCommand {
-  command: RelayCommand;
-  at: number;
-}
 
 /** A reader waiting for the relay to have every event up to `id`. */
 interface PositionWaiter {
@@ -64,10 +56,7 @@ export class ChatRelay extends DurableObject<Env> {
   /** The last event id the relay holds; -1 until its stream from the room is first opened. */
   #position = -1;
   #recent: RecentEvents;
-  /** Commands from the room waiting for the events before them. */
-  #commands: RelayCommand[] = [];
-  /** The commands applied lately (see {@link #ownerNow}). */
-  #applied: AppliedCommand[] = [];
+  readonly #commands = new RoomCommands((command) => this.#apply(command));
   #waiters: PositionWaiter[] = [];
   /** Streams the room handed this relay that wait for the events before their history: the room counts them too. */
   readonly #arriving = new Map<string, RelayedStream>();
@@ -119,7 +108,7 @@ export class ChatRelay extends DurableObject<Env> {
       this.#closed(admission.stream.id);
       return failureResponse(fail(503, "relay_unavailable", "The room could not be reached; try again shortly.", 2));
     }
-    const { owner, endsAfter } = this.#ownerNow(admission.stream);
+    const { owner, endsAfter } = this.#commands.ownerNow(admission.stream);
     const stream = this.#subscribers.open(encoder.encode(admission.greeting), admission.afterId, owner);
     if (owner.token !== undefined && endsAfter !== undefined) this.#end(owner.token, endsAfter);
     return new Response(stream);
@@ -165,7 +154,7 @@ export class ChatRelay extends DurableObject<Env> {
     this.#upstream.stop();
     clearInterval(this.#countReport ?? null);
     this.#position = -1;
-    this.#commands = [];
+    this.#commands.clear();
   }
 
   /** One event from the room, sent on to every reader that has caught up, or a command for the relay. */
@@ -208,11 +197,7 @@ export class ChatRelay extends DurableObject<Env> {
   #moveTo(id: number): void {
     this.#position = id;
     this.#wakeReplays();
-    if (this.#commands.some((command) => command.afterId <= id)) {
-      const due = this.#commands.filter((command) => command.afterId <= id);
-      this.#commands = this.#commands.filter((command) => command.afterId > id);
-      for (const command of due) this.#apply(command);
-    }
+    this.#commands.reached(id);
     if (this.#waiters.length > 0) {
       const due = this.#waiters.filter((waiter) => waiter.id <= id);
       this.#waiters = this.#waiters.filter((waiter) => waiter.id > id);
@@ -221,14 +206,15 @@ export class ChatRelay extends DurableObject<Env> {
   }
 
   #command(command: RelayCommand): void {
-    if (command.op === "live") {
-      this.#live = true;
-      this.#moveTo(Math.max(this.#position, command.afterId));
-    } else if (command.afterId <= this.#position) this.#apply(command);
-    else this.#commands.push(command);
+    if (command.op !== "live") {
+      this.#commands.receive(command, this.#position);
+      return;
+    }
+    this.#live = true;
+    this.#moveTo(Math.max(this.#position, command.afterId));
   }
 
-  #apply(command: RelayCommand): void {
+  #apply(command: SessionCommand): void {
     switch (command.op) {
       case "adopt":
         this.#subscribers.adopt(command.pendingToken, command.token);
@@ -239,40 +225,12 @@ export class ChatRelay extends DurableObject<Env> {
       case "end":
         this.#end(command.token, command.afterId);
         break;
-      case "live":
-        return;
-    }
-    this.#applied.push({ command, at: Date.now() });
-    while (this.#applied.length > 0 && (this.#applied[0] as AppliedCommand).at < Date.now() - HANDED_MS) {
-      this.#applied.shift();
     }
   }
 
   /** Ends a session's streams, after `afterId`: the removal that ends them, which the command waited for. */
   #end(token: string, afterId: number): void {
     this.#subscribers.endOwnedBy(token, this.#recent.get(afterId) ?? { id: afterId, frame: NOTHING });
-  }
-
-  /**
-   * Who a stream handed to the relay is for now: the room's commands since it admitted the
-   * stream may have reached the relay before the stream did (a join adopting it, a session
-   * ending, a removal, after which it ends).
-   */
-  #ownerNow(stream: RelayedStream): { owner: StreamOwner; endsAfter?: number } {
-    let { token, pendingToken } = stream;
-    let endsAfter: number | undefined;
-    for (const { command } of this.#applied) {
-      if (command.afterId < (stream.since ?? Number.POSITIVE_INFINITY)) continue;
-      if (command.op === "adopt" && pendingToken === command.pendingToken) {
-        token = command.token;
-        pendingToken = undefined;
-      } else if (command.op === "disown" && token === command.token) {
-        token = undefined;
-      } else if (command.op === "end" && token === command.token) {
-        endsAfter = command.afterId;
-      }
-    }
-    return { owner: { id: stream.id, token, pendingToken, client: stream.client }, endsAfter };
   }
 
   #wakeReplays(): void {
@@ -327,7 +285,10 @@ export class ChatRelay extends DurableObject<Env> {
       .flatMap(({ id, token, pendingToken, client }) =>
         id === undefined ? [] : [{ id, token, pendingToken, client }],
       );
-    const arriving = [...this.#arriving.values()].map((stream) => ({ ...this.#ownerNow(stream).owner, id: stream.id }));
+    const arriving = [...this.#arriving.values()].map((stream) => ({
+      ...this.#commands.ownerNow(stream).owner,
+      id: stream.id,
+    }));
     return [...open, ...arriving];
   }
 
