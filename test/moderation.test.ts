@@ -1,5 +1,6 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { expectHistoryThenRemoval, roomWithLongHistory } from "./support/catching-up-removal";
 import type { Participant } from "./support/chat-client";
 import { jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
@@ -515,17 +516,8 @@ describe("removing a participant", () => {
   });
 
   it("ends their stream still being sent history with the rest of it before the removal, then the removal, once", async () => {
-    const room = freshRoom("remove-catching-up");
-    const key = await claim(room);
+    const { room, key, troll, stored } = await roomWithLongHistory("remove-catching-up");
     const stub = env.CHAT_ROOM.getByName(room);
-    const troll = await joinAs(room, "Troll");
-    const writers: Participant[] = [];
-    for (let i = 0; i < 10; i++) writers.push(await joinAs(room, `w${i}`));
-    // A history several times the backlog bound, all of it retained with the removal and the
-    // leave it brings: a reader from the start is sent it a page at a time, as it takes them.
-    const text = "가".repeat(990);
-    for (let i = 0; i < 80; i++) await sayOk(nth(writers, i), `${i} ${text}`);
-    const stored = await lastEventId(room);
     const theirs = await openStream(room, { token: troll.token, lastEventId: 0 });
     const first = await theirs.reader.nextChat();
     // It reads nothing more for now, so the rest of its history waits.
@@ -535,16 +527,7 @@ describe("removing a participant", () => {
       id: number;
     };
     expect(id).toBe(stored + 1);
-    const rest = await theirs.reader.until((event) => event.event === "removed", 10_000);
-    expect(await theirs.reader.endsWithin(2000)).toBe(true);
-    await expect(theirs.reader.next(100)).rejects.toThrow(/ended/);
-    // Every stored id once and in order, then the removal with its id, so that a page resuming
-    // from there misses nothing; nothing published after it, the leave included.
-    const ids = [first.id, ...rest.flatMap((event) => (event.id === undefined ? [] : [Number(event.id)]))];
-    expect(ids).toEqual([...Array.from({ length: stored }, (_, i) => i + 1), id]);
-    expect(rest.filter((event) => event.event === "removed")).toHaveLength(1);
-    expect(rest.at(-1)).toMatchObject({ event: "removed", id: String(id) });
-    expect(JSON.parse(rest.at(-1)?.data ?? "")).toMatchObject({ kind: "removed", user: "Troll" });
+    await expectHistoryThenRemoval(theirs.reader, first.id, stored, id, "Troll");
   }, 20_000);
 
   it("ends their live stream that has fallen behind with what was held back for it, then the removal", async () => {

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { relayInRoom } from "../../src/streams/relay-protocol.ts";
-import type { OpenedStream, Participant } from "../support/chat-client.ts";
+import { expectHistoryThenRemoval, roomWithLongHistory } from "../support/catching-up-removal.ts";
+import type { OpenedStream } from "../support/chat-client.ts";
 import { expectError } from "../support/expect-error.ts";
 import { heartbeatsUntil } from "../support/heartbeats.ts";
 import { upstreamAs } from "../support/relay-upstream.ts";
 import { relayedReaders, relayOf } from "../support/relays.ts";
 import { claim, lastEventId, withKey } from "../support/room-authority.ts";
 import { freshRoom, roomPath } from "../support/rooms.ts";
-import { nth } from "../support/round-robin.ts";
 import { call, joinAs, openStream, sayOk } from "../support/self-client.ts";
 
 /** How soon a removal must have ended every stream of the participant, wherever it is served. */
@@ -103,16 +103,7 @@ describe("removing a participant whose streams are on relays", () => {
   ])(
     "ends their stream still being sent history on %s with the rest of it, then the removal, once",
     async (_, warm) => {
-      const room = freshRoom("catching-up");
-      const key = await claim(room);
-      const troll = await joinAs(room, "Troll");
-      const writers: Participant[] = [];
-      for (let i = 0; i < 10; i++) writers.push(await joinAs(room, `w${i}`));
-      // A history several times the backlog bound, all of it retained with the removal and the
-      // leave it brings: a reader from the start is sent it a page at a time, as it takes them.
-      const text = "가".repeat(990);
-      for (let i = 0; i < 80; i++) await sayOk(nth(writers, i), `${i} ${text}`);
-      const stored = await lastEventId(room);
+      const { room, key, troll, stored } = await roomWithLongHistory("catching-up");
       const keeper = await openStream(room);
       if (warm) {
         // A reader that comes and goes leaves relay 0 reading from the room, holding the newest events.
@@ -133,14 +124,7 @@ describe("removing a participant whose streams are on relays", () => {
 
       const id = await remove(room, key, "Troll");
       expect(id).toBe(stored + 1);
-      const rest = await theirs.reader.until((event) => event.event === "removed", 10_000);
-      expect(await theirs.reader.endsWithin(2000)).toBe(true);
-      await expect(theirs.reader.next(100)).rejects.toThrow(/ended/);
-      // Every stored id once and in order, then the removal with its id; nothing published after it.
-      const ids = [first.id, ...rest.flatMap((event) => (event.id === undefined ? [] : [Number(event.id)]))];
-      expect(ids).toEqual([...Array.from({ length: stored }, (_, i) => i + 1), id]);
-      expect(rest.filter((event) => event.event === "removed")).toHaveLength(1);
-      expect(rest.at(-1)).toMatchObject({ event: "removed", id: String(id) });
+      await expectHistoryThenRemoval(theirs.reader, first.id, stored, id, "Troll");
       await keeper.reader.cancel();
     },
     20_000,
