@@ -17,6 +17,12 @@
  *                            a room past one object in workerd: 1,000 to 20,000 readers with
  *                            relays against the room alone (bench/relays/); not in the default
  *                            sweep, as 20,000 readers take minutes
+ *   npm run bench -- --targets relays --subscribers 1000 --rates 10 --readers-per-object 10
+ *                            the same with relays of 10 readers each (99 relays for 1,000
+ *                            readers), to tell what each relay adds to a message
+ *   npm run bench -- --targets relay-farm
+ *                            lost, doubled and reordered deliveries through relays at 20,000
+ *                            readers held inside workerd, which need no socket (bench/relays/farm/)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -29,8 +35,10 @@ import { renderChart, type Series } from "./chart.ts";
 import { measurePoint, type PointResult } from "./fan-out-point.ts";
 import { runHistoryBench } from "./history/history-bench.ts";
 import { historyReport } from "./history/history-report.ts";
+import { fmt, markdownTable } from "./markdown.ts";
 import { runPageBench } from "./page/page-bench.ts";
 import { pageReport } from "./page/page-report.ts";
+import { benchRelayFarm } from "./relays/relay-farm.ts";
 import { benchRelays } from "./relays/relays-target.ts";
 import { BENCH_VARS, startBaseline, startWorkerdFloor, type Target } from "./targets.ts";
 
@@ -48,7 +56,7 @@ const RATES: (number | "max")[] =
   option("rates")?.map((rate) => (rate === "max" ? "max" : Number(rate))) ?? (quick ? [10, "max"] : [10, 100, "max"]);
 const MAX_RUN_SUBSCRIBERS = option("subscribers") ? SUBSCRIBERS : quick ? [1000] : [1000, 5000];
 const TARGETS = option("targets") ?? ["baseline", "floor", "workerd", "wrangler", "page"];
-const FAN_OUT_TARGETS = TARGETS.filter((target) => !["page", "history", "relays"].includes(target));
+const FAN_OUT_TARGETS = TARGETS.filter((target) => !["page", "history", "relays", "relay-farm"].includes(target));
 const PAGE_CHECKPOINTS = option("page-messages")?.map(Number) ?? (quick ? [1000, 3000] : [1000, 10000]);
 const PAGE_BURST = Number(option("page-burst")?.[0] ?? 2000);
 const HISTORY_CHECKPOINTS = option("history-messages")?.map(Number) ?? [1000, 100000, 1000000];
@@ -120,9 +128,6 @@ function measure(key: string, target: Target, subscribers: number, rate: number 
   });
 }
 
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
 function table(results: PointResult[]): string {
   const header = [
     "target",
@@ -166,9 +171,7 @@ function table(results: PointResult[]): string {
     fmt(r.reconnects),
     `${fmt(r.generatorCpu * 100)}%${r.generatorCpu > 0.9 ? " (saturated)" : ""}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return markdownTable(header, rows);
 }
 
 function ratios(results: PointResult[]): string {
@@ -276,17 +279,39 @@ function bundleWorker(): void {
 
 /** A room past one object, reported apart in bench/results/relays.json and relays.md. */
 function relays(machine: string): Promise<boolean> {
-  const stem = quick ? "quick.relays" : ["subscribers", "rates", "seconds"].some(option) ? "partial.relays" : "relays";
+  const stem = quick
+    ? "quick.relays"
+    : ["subscribers", "rates", "seconds", "readers-per-object"].some(option)
+      ? "partial.relays"
+      : "relays";
+  const readersPerObject = option("readers-per-object")?.map(Number)[0];
+  if (readersPerObject !== undefined && !(Number.isInteger(readersPerObject) && readersPerObject > 0)) {
+    throw new Error(
+      `--readers-per-object takes a whole number of readers above 0, not ${option("readers-per-object")}`,
+    );
+  }
   return benchRelays({
     machine,
     stem,
     readers: option("subscribers")?.map(Number) ?? (quick ? [1000, 5000] : [1000, 5000, 20000]),
     rates: option("rates") ? RATES : [10, "max"],
     chunkRate: 1,
+    readersPerObject,
     seconds: SECONDS,
     limitMs: POINT_LIMIT_MS,
     serverCpu: SERVER_CPU,
     generatorCpu: GENERATOR_CPU,
+  });
+}
+
+/** Relays at 20,000 readers held inside workerd, reported apart in bench/results/relay-farm.json and .md. */
+function relayFarm(machine: string): Promise<boolean> {
+  return benchRelayFarm({
+    machine,
+    stem: quick ? "quick.relay-farm" : option("subscribers") ? "partial.relay-farm" : "relay-farm",
+    readers: Number(option("subscribers")?.[0] ?? (quick ? 2000 : 20000)),
+    messages: 20,
+    cpu: SERVER_CPU,
   });
 }
 
@@ -299,6 +324,7 @@ async function main(): Promise<void> {
       bundleWorker();
       if (await relays(machine)) process.exitCode = 1;
     }
+    if (TARGETS.includes("relay-farm") && (await relayFarm(machine))) process.exitCode = 1;
     return;
   }
   bundleWorker();
@@ -363,6 +389,7 @@ async function main(): Promise<void> {
   if (TARGETS.includes("page")) await benchPage(machine);
   if (TARGETS.includes("history")) await benchHistory(machine);
   if (TARGETS.includes("relays") && (await relays(machine))) process.exitCode = 1;
+  if (TARGETS.includes("relay-farm") && (await relayFarm(machine))) process.exitCode = 1;
   const broken = results.filter((r) => r.lost + r.duplicated + r.outOfOrder > 0);
   if (broken.length > 0 || failures.length > 0) {
     process.stderr.write(

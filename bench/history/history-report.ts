@@ -1,4 +1,6 @@
 /** What the history benchmark measured, its table, and each target met or missed. */
+
+import { fmt, markdownTable } from "../markdown.ts";
 import type { Timing } from "./reader-timings.ts";
 import type { StorageBytes } from "./server-readings.ts";
 
@@ -36,9 +38,6 @@ export interface HistoryCheckpoint extends ReaderReadings {
 export interface HistoryBenchResult {
   checkpoints: HistoryCheckpoint[];
 }
-
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const SEARCH_LABELS: Record<SearchKind, string> = {
   rare: "search, a rare word (in one message)",
@@ -122,7 +121,5 @@ export function historyReport({ checkpoints }: HistoryBenchResult): string {
   );
 
   const header = ["", ...checkpoints.map((c) => `${fmt(c.messages)} messages`), "target", "met"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return markdownTable(header, rows);
 }

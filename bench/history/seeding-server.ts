@@ -1,11 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { LocalServer } from "../../test/support/node/local-server.ts";
-import { PROJECT_ROOT } from "../../test/support/node/project-root.ts";
 import { serveWithWorkerd } from "../../test/support/node/workerd.ts";
 import { readWranglerConfig } from "../../test/support/node/wrangler-config.ts";
+import { bundleBenchWorker } from "../bundle-worker.ts";
 import { BENCH_VARS } from "../targets.ts";
 import { messageText } from "./conversation-texts.ts";
 import { SEED_PATH, type SeedRequest } from "./seed-route.ts";
@@ -26,29 +22,9 @@ const HISTORY_VARS: Record<string, string> = {
   SEARCH_RATE_PER_MINUTE: "60000000",
 };
 
-/**
- * bench/history/worker/seeding-worker.ts bundled by wrangler as `npm run build` bundles the
- * product, so that the room it serves is the product's own code.
- */
+/** bench/history/worker/seeding-worker.ts bundled as the product is. */
 export function bundleSeedingWorker(): string {
-  const outdir = mkdtempSync(join(tmpdir(), "chat-history-bundle-"));
-  try {
-    execFileSync(
-      process.execPath,
-      [
-        "node_modules/wrangler/bin/wrangler.js",
-        "deploy",
-        "--dry-run",
-        "--outdir",
-        outdir,
-        "bench/history/worker/seeding-worker.ts",
-      ],
-      { cwd: PROJECT_ROOT, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-    );
-    return readFileSync(join(outdir, "seeding-worker.js"), "utf8");
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  return bundleBenchWorker("bench/history/worker/seeding-worker.ts");
 }
 
 /** What posting a run of messages cost the server. */

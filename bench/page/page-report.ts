@@ -1,4 +1,5 @@
 /** What the page benchmark measured, and its table. */
+import { fmt, markdownTable } from "../markdown.ts";
 
 /** The page after `messages` messages have arrived. */
 export interface Checkpoint {
@@ -23,9 +24,6 @@ export interface PageBenchResult {
   };
 }
 
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
 /** The results as a Markdown table, with how the DOM and the heap grew between the first and last checkpoints. */
 export function pageReport({ checkpoints, burst }: PageBenchResult): string {
   const header = ["messages", "post→screen p50 ms", "max ms", "work/message ms", "DOM elements", "JS heap MB"];
@@ -37,8 +35,6 @@ export function pageReport({ checkpoints, burst }: PageBenchResult): string {
     fmt(c.domElements),
     fmt(c.heapBytes / 2 ** 20, 1),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
   const first = checkpoints[0];
   const last = checkpoints.at(-1);
   const growth =
@@ -46,9 +42,7 @@ export function pageReport({ checkpoints, burst }: PageBenchResult): string {
       ? `\nFrom ${fmt(first.messages)} to ${fmt(last.messages)} messages: DOM elements ${signed(last.domElements / first.domElements - 1)}, JS heap ${signed(last.heapBytes / first.heapBytes - 1)}.`
       : "";
   return [
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
+    markdownTable(header, rows),
     growth,
     `Burst of ${fmt(burst.messages)}: the page worked ${fmt(burst.pageWorkMs)} ms; the server took ${fmt(burst.postingMs)} ms to accept them, and the page showed the last ${fmt(burst.shownAfterLastPostMs)} ms after it was accepted.`,
   ].join("\n");

@@ -46,6 +46,12 @@ export interface RelayPoint {
 
 export interface RelayBenchOptions {
   readers: number[];
+  /**
+   * Readers one object serves with relays; READERS_PER_OBJECT unless given. A small number puts
+   * many relays between the room and the same readers, so that what each relay adds to a
+   * message stands out against the room alone.
+   */
+  readersPerObject?: number;
   rates: (number | "max")[];
   /** Messages a second at the chunk point. */
   chunkRate: number;
@@ -79,7 +85,8 @@ async function relayPoint(
   chunkPoint: boolean,
   options: RelayBenchOptions,
 ): Promise<RelayPoint> {
-  const readersPerObject = mode === "relays" ? READERS_PER_OBJECT : Math.max(READERS_PER_OBJECT, readers);
+  const withRelays = options.readersPerObject ?? READERS_PER_OBJECT;
+  const readersPerObject = mode === "relays" ? withRelays : Math.max(withRelays, readers);
   const target = await startWorkerd({ vars: relayVars(readersPerObject, chunkPoint), cpu: options.serverCpu });
   try {
     const room = `relays-${readers}-${rate}-${Date.now().toString(36)}`;

@@ -2,16 +2,9 @@
  * The relays' measurements as Markdown: every point, then at each reader count the room's work
  * per message and the throughput with relays against the room alone.
  */
+
+import { fmt, markdownTable } from "../markdown.ts";
 import type { RelayPoint } from "./relay-bench.ts";
-
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
 
 function pointsTable(points: RelayPoint[]): string {
   const header = [

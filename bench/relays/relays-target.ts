@@ -7,12 +7,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../test/support/node/project-root.ts";
+import { fmt } from "../markdown.ts";
 import { hardDescriptorLimit, mostReadersHere } from "./descriptor-limit.ts";
 import { type RelayBenchOptions, runRelayBench } from "./relay-bench.ts";
 import { relayReport } from "./relay-report.ts";
-
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** What the run was asked for; the reader counts are cut to what one process here can hold. */
 export interface RelaysRun extends RelayBenchOptions {
@@ -40,15 +38,20 @@ export async function benchRelays(run: RelaysRun): Promise<boolean> {
     { ...run, readers },
     ({ mode, relays, roomChunksPerMessage, point }) => {
       const chunks = roomChunksPerMessage === null ? "" : `, room ${fmt(roomChunksPerMessage, 1)} chunks/msg`;
+      // The whole server's CPU (room, relays and Worker) per message, so that modes serving the
+      // same readers compare by what the relays between them add.
+      const cpuPerMessageUs = (point.serverCpuPerDeliveryUs * point.delivered) / Math.max(1, point.acknowledged);
       process.stdout.write(
-        `  ${mode}, N=${point.subscribers} rate=${point.rate}: ${relays} relays, ${fmt(point.deliveriesPerSecond)} deliveries/s, p50 ${fmt(point.p50Ms, 1)} ms, p99 ${fmt(point.p99Ms, 1)} ms, lost ${point.lost}, dup ${point.duplicated}, order ${point.outOfOrder}${chunks}\n`,
+        `  ${mode}, N=${point.subscribers} rate=${point.rate}: ${relays} relays, ${fmt(point.deliveriesPerSecond)} deliveries/s, p50 ${fmt(point.p50Ms, 1)} ms, p99 ${fmt(point.p99Ms, 1)} ms, lost ${point.lost}, dup ${point.duplicated}, order ${point.outOfOrder}${chunks}, server CPU ${fmt(point.serverCpu * 100)}%, ${fmt(point.serverCpuPerDeliveryUs, 1)} µs/delivery, ${fmt(cpuPerMessageUs)} µs/msg\n`,
       );
     },
   );
   for (const failure of failures) process.stdout.write(`  failed: ${failure}\n`);
   const minutes = (performance.now() - started) / 60_000;
   const loadAfter = load();
-  const report = `${relayReport(points, failures)}\n${cut}\nLoad average before: ${loadBefore}; after: ${loadAfter}. The whole run took ${fmt(minutes, 1)} minutes.`;
+  const perObject =
+    run.readersPerObject === undefined ? "" : `\nWith relays, each object served ${fmt(run.readersPerObject)} readers.`;
+  const report = `${relayReport(points, failures)}\n${cut}${perObject}\nLoad average before: ${loadBefore}; after: ${loadAfter}. The whole run took ${fmt(minutes, 1)} minutes.`;
   process.stdout.write(`\n${report}\n`);
   const dir = join(PROJECT_ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
@@ -57,6 +60,7 @@ export async function benchRelays(run: RelaysRun): Promise<boolean> {
     machine: run.machine,
     seconds: run.seconds,
     readers,
+    readersPerObject: run.readersPerObject,
     loadBefore,
     loadAfter,
     minutes,

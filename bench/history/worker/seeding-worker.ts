@@ -11,6 +11,8 @@ import { MessageSearch } from "../../../src/conversation/message-search";
 import worker, { ChatRoom as ProductRoom } from "../../../src/index";
 import { SEED_PATH, type SeedRequest } from "../seed-route";
 
+export { ChatRelay } from "../../../src/index";
+
 type BenchEnv = Env & { BENCH_SEARCH_INDEX?: string };
 
 /** The room, able to post many messages in one call; bound as CHAT_ROOM in the benchmark's workerd. */

@@ -16,6 +16,8 @@ export interface WorkerdService {
   className: string;
   /** The relay Durable Object class, bound as CHAT_RELAY, for a script that has one. */
   relayClassName?: string;
+  /** More Durable Object classes the script exports, by the binding each is bound as (SQLite storage too). */
+  moreObjects?: Record<string, string>;
   /** Plain-text bindings, as `[vars]` would give them. */
   vars: Record<string, string>;
   /** The CPU to run on, through `taskset`. */
@@ -79,8 +81,15 @@ function workerdConfig(service: WorkerdService, wrangler: WranglerConfig, port: 
   const relayNamespace = relay
     ? `, (className = ${relay}, uniqueKey = "local-${service.relayClassName}", enableSql = true)`
     : "";
+  const more = Object.entries(service.moreObjects ?? {});
+  const moreNamespaces = more
+    .map(([, name]) => `, (className = ${JSON.stringify(name)}, uniqueKey = "local-${name}", enableSql = true)`)
+    .join("");
   const bindings = [
     ...(relay ? [`    (name = "CHAT_RELAY", durableObjectNamespace = ${relay}),`] : []),
+    ...more.map(
+      ([binding, name]) => `    (name = ${JSON.stringify(binding)}, durableObjectNamespace = ${JSON.stringify(name)}),`,
+    ),
     ...Object.entries(service.vars).map(
       ([key, value]) => `    (name = ${JSON.stringify(key)}, text = ${JSON.stringify(value)}),`,
     ),
@@ -101,7 +110,7 @@ const chat :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
   compatibilityDate = ${JSON.stringify(wrangler.compatibilityDate)},
   compatibilityFlags = ${JSON.stringify(wrangler.compatibilityFlags)},
-  durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true)${relayNamespace} ],
+  durableObjectNamespaces = [ (className = ${className}, uniqueKey = "local-${service.className}", enableSql = true)${relayNamespace}${moreNamespaces} ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [
     (name = "CHAT_ROOM", durableObjectNamespace = ${className}),
