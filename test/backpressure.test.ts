@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { joinAs, openStream, sayOk } from "./support/self-client";
+import { joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 const BOUND = Number(env.MAX_BACKLOG_BYTES);
 

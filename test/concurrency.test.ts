@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { freshRoom } from "./support/rooms";
-import { joinAs, openStream, say } from "./support/self-client";
+import { joinAs, openStream, say } from "./support/workers/self-client";
 
 function isJson(text: string): boolean {
   try {

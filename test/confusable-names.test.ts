@@ -2,9 +2,9 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, it, vi } from "vitest";
 import { lookalikeKeys, skeleton } from "../src/common/confusables";
 import { jsonBody, type Participant } from "./support/chat-client";
-import { claim, joinWithKey, moderatorKeyOf, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, leave, openStream, users } from "./support/self-client";
+import { claim, joinWithKey, moderatorKeyOf, withKey } from "./support/workers/room-authority";
+import { act, call, joinAs, leave, openStream, users } from "./support/workers/self-client";
 
 const GRACE_MS = Number(env.PRESENCE_GRACE_SECONDS) * 1000;
 

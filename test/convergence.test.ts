@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, describe, it, vi } from "vitest";
-import { convergenceProperty } from "./support/convergence-property";
+import { convergenceProperty } from "./support/workers/convergence-property";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -4,7 +4,7 @@ import { jsonBody } from "./support/chat-client";
 import { freshClientAddress } from "./support/client-addresses";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, sayOk } from "./support/self-client";
+import { call, joinAs, sayOk } from "./support/workers/self-client";
 
 /** wrangler.toml's budgets, passed in by vitest.config.ts. */
 const BUDGETS = JSON.parse(String((env as unknown as Record<string, unknown>).RATE_LIMITS)) as Record<

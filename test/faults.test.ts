@@ -5,8 +5,8 @@ import type { Participant } from "./support/chat-client";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { expectNothingLost, readThroughFaults } from "./support/read-through-faults";
 import { freshRoom } from "./support/rooms";
-import { chat, joinAs, openStream, say } from "./support/self-client";
 import { sleep } from "./support/sleep";
+import { chat, joinAs, openStream, say } from "./support/workers/self-client";
 
 /** A little slower than the rate limit lets one participant post. */
 const PACE_MS = (1.1 * 1000) / Number(env.RATE_PER_SECOND);

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom } from "./support/rooms";
-import { ORIGIN } from "./support/self-client";
 import { EventStreamReader } from "./support/sse-reader";
+import { ORIGIN } from "./support/workers/self-client";
 
 // This project runs with low per-address caps (floodVars in vitest.config.ts).
 const STREAMS_PER_CLIENT = Number(env.MAX_STREAMS_PER_CLIENT);

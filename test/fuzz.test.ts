@@ -6,8 +6,8 @@ import { parseDisplayName, parseMessageText } from "../src/common/validate";
 import { encodeMessage } from "../src/streams/sse";
 import { readFields } from "../src/worker/request-body";
 import { freshRoom } from "./support/rooms";
-import { ORIGIN } from "./support/self-client";
 import { EventStreamReader } from "./support/sse-reader";
+import { ORIGIN } from "./support/workers/self-client";
 
 /** Any string, lone surrogates and control characters included. */
 const anyText = fc.string({ unit: "binary", maxLength: 300 });

@@ -4,7 +4,7 @@ import type { ChatRoom } from "../src/room/chat-room";
 import { form, jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, ORIGIN, say, sayOk } from "./support/self-client";
+import { call, joinAs, ORIGIN, say, sayOk } from "./support/workers/self-client";
 
 afterEach(() => {
   vi.restoreAllMocks();

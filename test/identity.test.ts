@@ -4,7 +4,7 @@ import { form, jsonBody } from "./support/chat-client";
 import { cookieFrom } from "./support/cookies";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, openStream, say, sayOk } from "./support/self-client";
+import { act, call, joinAs, openStream, say, sayOk } from "./support/workers/self-client";
 
 function postAs(
   room: string,

@@ -4,7 +4,7 @@ import { form, jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, openStream, say, sayOk } from "./support/self-client";
+import { call, joinAs, openStream, say, sayOk } from "./support/workers/self-client";
 
 const NAME_MAX = Number(env.NAME_MAX_LENGTH);
 const MESSAGE_MAX = Number(env.MESSAGE_MAX_LENGTH);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { call, joinAs, openStream, sayOk } from "./support/self-client";
+import { call, joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 describe("the event stream", () => {
   it("is an uncompressed, uncached text/event-stream", async () => {

@@ -9,8 +9,8 @@ import { form } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { RoomView } from "./support/room-view";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
 import type { SseEvent } from "./support/sse-events";
+import { act, call, joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 const EDIT_WINDOW_MS = Number(env.EDIT_WINDOW_SECONDS) * 1000;
 const REACTIONS_PER_MESSAGE = Number(env.REACTIONS_PER_MESSAGE);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { jsonBody, type Participant } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, leave, openStream } from "./support/self-client";
+import { call, joinAs, leave, openStream } from "./support/workers/self-client";
 
 /** Posts `msg` under a message key, as our page does. */
 function send(participant: Participant, msg: string, key: string): Promise<Response> {

@@ -1,14 +1,14 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { expectHistoryThenRemoval, roomWithLongHistory } from "./support/catching-up-removal";
 import type { Participant } from "./support/chat-client";
 import { jsonBody } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
-import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { act, call, joinAs, leave, openStream, sayOk, users } from "./support/self-client";
+import { expectHistoryThenRemoval, roomWithLongHistory } from "./support/workers/catching-up-removal";
+import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/workers/room-authority";
+import { act, call, joinAs, leave, openStream, sayOk, users } from "./support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 

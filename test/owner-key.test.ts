@@ -2,9 +2,9 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Participant } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
-import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, openStream, sayOk, users } from "./support/self-client";
+import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/workers/room-authority";
+import { act, call, joinAs, openStream, sayOk, users } from "./support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 

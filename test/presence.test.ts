@@ -5,8 +5,8 @@ import { form } from "./support/chat-client";
 import { CookieJar, cookieFrom } from "./support/cookies";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, openStream, sayOk } from "./support/self-client";
 import { EventStreamReader } from "./support/sse-reader";
+import { call, joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 const GRACE_MS = Number(env.PRESENCE_GRACE_SECONDS) * 1000;
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../src/room/chat-room";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { call, joinAs, openStream, sayOk } from "./support/self-client";
 import { sleep } from "./support/sleep";
 import { EventStreamReader } from "./support/sse-reader";
+import { call, joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 describe("resuming with Last-Event-ID", () => {
   it("replays exactly the events after the id, then continues live, while messages keep arriving", async () => {

@@ -4,12 +4,12 @@ import type { ChatRoom } from "../src/room/chat-room";
 import type { OpenedStream, Participant } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
-import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/room-authority";
-import { everyRow } from "./support/room-storage";
 import { freshRoom, roomPath } from "./support/rooms";
 import { nth } from "./support/round-robin";
-import { act, call, joinAs, openStream, say, sayOk, users } from "./support/self-client";
 import type { SseEvent } from "./support/sse-events";
+import { claim, joinWithKey, lastEventId, moderatorKeyOf, withKey } from "./support/workers/room-authority";
+import { everyRow } from "./support/workers/room-storage";
+import { act, call, joinAs, openStream, say, sayOk, users } from "./support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 

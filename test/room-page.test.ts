@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { jsonBody } from "./support/chat-client";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, ORIGIN } from "./support/self-client";
+import { call, joinAs, ORIGIN } from "./support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 const SITE_DESCRIPTION = "Group chat in the browser: open a room, share its link, and talk.";

@@ -1,12 +1,12 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { ChatEvent } from "../src/log/chat-event";
-import { crowd } from "./support/crowd";
 import { expectError } from "./support/expect-error";
-import { claim, joinWithKey } from "./support/room-authority";
-import { storedText } from "./support/room-storage";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, leave, sayOk } from "./support/self-client";
+import { crowd } from "./support/workers/crowd";
+import { claim, joinWithKey } from "./support/workers/room-authority";
+import { storedText } from "./support/workers/room-storage";
+import { act, call, joinAs, leave, sayOk } from "./support/workers/self-client";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

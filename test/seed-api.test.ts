@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { form, jsonBody } from "./support/chat-client";
 import { cookieFrom } from "./support/cookies";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, openStream } from "./support/self-client";
+import { call, openStream } from "./support/workers/self-client";
 
 // The original chat's client opens the stream, joins with `POST users/`, posts with `msg` and
 // `name`, and leaves with `DELETE /users` naming itself `username`, all with the browser's cookies.

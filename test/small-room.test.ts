@@ -1,9 +1,9 @@
 import { env, listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { relayInRoom, relayName } from "../src/streams/relay-protocol";
-import { claim, joinWithKey, withKey } from "./support/room-authority";
 import { freshRoom, roomPath } from "./support/rooms";
-import { act, call, joinAs, openStream, sayOk } from "./support/self-client";
+import { claim, joinWithKey, withKey } from "./support/workers/room-authority";
+import { act, call, joinAs, openStream, sayOk } from "./support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 

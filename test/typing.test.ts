@@ -4,8 +4,8 @@ import type { Participant } from "./support/chat-client";
 import { expectError } from "./support/expect-error";
 import { heartbeatsUntil } from "./support/heartbeats";
 import { freshRoom, roomPath } from "./support/rooms";
-import { call, joinAs, leave, openStream, sayOk } from "./support/self-client";
 import type { EventStreamReader } from "./support/sse-reader";
+import { call, joinAs, leave, openStream, sayOk } from "./support/workers/self-client";
 
 function typing(participant: Participant, init: RequestInit = {}): Promise<Response> {
   return call(`${roomPath(participant.room)}/typing`, {

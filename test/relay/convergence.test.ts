@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { convergenceProperty, type ReaderMoves, untilCounted } from "../support/convergence-property";
-import { roomStats } from "../support/relay-readers";
-import { relayOf } from "../support/relays";
+import { convergenceProperty, type ReaderMoves, untilCounted } from "../support/workers/convergence-property";
+import { roomStats } from "../support/workers/relay-readers";
+import { relayOf } from "../support/workers/relays";
 
 /** Readers cut and resumed in each run, besides the one that stays, the one that comes in partway and the one at the end. */
 const RESUMING = 3;

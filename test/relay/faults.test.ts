@@ -6,13 +6,13 @@ import { relayInRoom } from "../../src/streams/relay-protocol.ts";
 import type { OpenedStream, Participant } from "../support/chat-client.ts";
 import { heartbeatsUntil } from "../support/heartbeats.ts";
 import { expectNothingLost, type ReaderResult, readThroughFaults } from "../support/read-through-faults.ts";
-import { roomStats } from "../support/relay-readers.ts";
-import { upstreamAs } from "../support/relay-upstream.ts";
-import { relayedReaders, relayOf } from "../support/relays.ts";
-import { advanceTo, GRACE_MS, online } from "../support/room-clock.ts";
 import { freshRoom } from "../support/rooms.ts";
 import { nth } from "../support/round-robin.ts";
-import { chat, joinAs, openStream, say, sayOk } from "../support/self-client.ts";
+import { roomStats } from "../support/workers/relay-readers.ts";
+import { upstreamAs } from "../support/workers/relay-upstream.ts";
+import { relayedReaders, relayOf } from "../support/workers/relays.ts";
+import { advanceTo, GRACE_MS, online } from "../support/workers/room-clock.ts";
+import { chat, joinAs, openStream, say, sayOk } from "../support/workers/self-client.ts";
 
 // Stubs are made afresh after a restart throughout: a stub to an object that was reset stays broken.
 

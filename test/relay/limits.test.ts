@@ -7,10 +7,10 @@ import { RELAY_HEADER } from "../../src/streams/relay-protocol";
 import type { OpenedStream } from "../support/chat-client";
 import { freshClientAddress } from "../support/client-addresses";
 import { expectError } from "../support/expect-error";
-import { roomStats, untilRoom } from "../support/relay-readers";
-import { relayOf } from "../support/relays";
 import { freshRoom, roomPath } from "../support/rooms";
-import { call, openStream } from "../support/self-client";
+import { roomStats, untilRoom } from "../support/workers/relay-readers";
+import { relayOf } from "../support/workers/relays";
+import { call, openStream } from "../support/workers/self-client";
 
 const CAP = Number(env.MAX_SUBSCRIBERS);
 

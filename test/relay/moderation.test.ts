@@ -1,15 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { relayInRoom } from "../../src/streams/relay-protocol.ts";
-import { expectHistoryThenRemoval, roomWithLongHistory } from "../support/catching-up-removal.ts";
 import type { OpenedStream } from "../support/chat-client.ts";
 import { expectError } from "../support/expect-error.ts";
 import { heartbeatsUntil } from "../support/heartbeats.ts";
-import { upstreamAs } from "../support/relay-upstream.ts";
-import { relayedReaders, relayOf } from "../support/relays.ts";
-import { claim, lastEventId, withKey } from "../support/room-authority.ts";
 import { freshRoom, roomPath } from "../support/rooms.ts";
-import { call, joinAs, openStream, sayOk } from "../support/self-client.ts";
+import { expectHistoryThenRemoval, roomWithLongHistory } from "../support/workers/catching-up-removal.ts";
+import { upstreamAs } from "../support/workers/relay-upstream.ts";
+import { relayedReaders, relayOf } from "../support/workers/relays.ts";
+import { claim, lastEventId, withKey } from "../support/workers/room-authority.ts";
+import { call, joinAs, openStream, sayOk } from "../support/workers/self-client.ts";
 
 /** How soon a removal must have ended every stream of the participant, wherever it is served. */
 const REMOVAL_REACHES_MS = 2000;

@@ -6,13 +6,13 @@ import type { HandOff } from "../../src/room/stream-admission";
 import { RELAY_HEADER, toRelayRequest } from "../../src/streams/relay-protocol";
 import { cookieFrom } from "../support/cookies";
 import { heartbeatsUntil } from "../support/heartbeats";
-import { roomStats, untilRoom } from "../support/relay-readers";
-import { relayOf } from "../support/relays";
-import { claim, withKey } from "../support/room-authority";
-import { advanceTo, expectGoneAt, GRACE_MS, graceDeadline, online } from "../support/room-clock";
 import { freshRoom, roomPath } from "../support/rooms";
-import { call, joinAs, openStream } from "../support/self-client";
 import { EventStreamReader } from "../support/sse-reader";
+import { roomStats, untilRoom } from "../support/workers/relay-readers";
+import { relayOf } from "../support/workers/relays";
+import { claim, withKey } from "../support/workers/room-authority";
+import { advanceTo, expectGoneAt, GRACE_MS, graceDeadline, online } from "../support/workers/room-clock";
+import { call, joinAs, openStream } from "../support/workers/self-client";
 
 /**
  * Closes `reader`'s stream, waits on the watcher's heartbeats until the room counts only

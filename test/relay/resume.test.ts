@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { OpenedStream, Participant } from "../support/chat-client";
-import { eventsThrough, roomStats, untilRoom } from "../support/relay-readers";
-import { relayOf } from "../support/relays";
 import { freshRoom } from "../support/rooms";
-import { joinAs, openStream, sayOk } from "../support/self-client";
 import type { SseEvent } from "../support/sse-events";
+import { eventsThrough, roomStats, untilRoom } from "../support/workers/relay-readers";
+import { relayOf } from "../support/workers/relays";
+import { joinAs, openStream, sayOk } from "../support/workers/self-client";
 
 /** The ids of the chat events among `events`, in the order received. */
 function chatIds(events: SseEvent[]): number[] {

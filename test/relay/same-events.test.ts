@@ -1,13 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Participant } from "../support/chat-client";
-import { eventsThrough, roomStats, untilLive, untilRoom } from "../support/relay-readers";
-import { relayOf } from "../support/relays";
-import { claim, withKey } from "../support/room-authority";
 import { freshRoom, roomPath } from "../support/rooms";
 import { nth } from "../support/round-robin";
-import { act, call, joinAs, openStream, sayOk } from "../support/self-client";
 import type { SseEvent } from "../support/sse-events";
+import { eventsThrough, roomStats, untilLive, untilRoom } from "../support/workers/relay-readers";
+import { relayOf } from "../support/workers/relays";
+import { claim, withKey } from "../support/workers/room-authority";
+import { act, call, joinAs, openStream, sayOk } from "../support/workers/self-client";
 
 const ADMIN_TOKEN = String(env.ADMIN_TOKEN);
 const RETAINED = Number(env.HISTORY_RETAINED);

@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { relayInRoom } from "../../src/streams/relay-protocol.ts";
 import type { Participant } from "../support/chat-client.ts";
 import { heartbeatsUntil } from "../support/heartbeats.ts";
-import { roomStats } from "../support/relay-readers.ts";
-import { upstreamAs } from "../support/relay-upstream.ts";
-import { relayOf } from "../support/relays.ts";
-import { lastEventId } from "../support/room-authority.ts";
 import { freshRoom } from "../support/rooms.ts";
 import { nth } from "../support/round-robin.ts";
-import { joinAs, openStream, sayOk } from "../support/self-client.ts";
 import { EventStreamReader } from "../support/sse-reader.ts";
+import { roomStats } from "../support/workers/relay-readers.ts";
+import { upstreamAs } from "../support/workers/relay-upstream.ts";
+import { relayOf } from "../support/workers/relays.ts";
+import { lastEventId } from "../support/workers/room-authority.ts";
+import { joinAs, openStream, sayOk } from "../support/workers/self-client.ts";
 
 const BOUND = Number(env.MAX_BACKLOG_BYTES);
 /** About a kilobyte a message, so that the bound is passed within what the room retains. */

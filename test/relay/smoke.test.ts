@@ -1,7 +1,7 @@
 import { env, listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { freshRoom } from "../support/rooms";
-import { joinAs, openStream, sayOk } from "../support/self-client";
+import { joinAs, openStream, sayOk } from "../support/workers/self-client";
 
 describe("relay smoke", () => {
   it("serves a second reader through a relay", async () => {

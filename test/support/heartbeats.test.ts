@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { heartbeatsUntil } from "./heartbeats";
 import { freshRoom } from "./rooms";
-import { openStream } from "./self-client";
+import { openStream } from "./workers/self-client";
 
 describe("waiting on a stream's heartbeats", () => {
   it("checks again after each heartbeat until the condition holds", async () => {

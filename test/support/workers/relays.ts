@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import type { ChatRelay } from "../../src/relay/chat-relay.ts";
-import { relayInRoom, relayName } from "../../src/streams/relay-protocol.ts";
+import type { ChatRelay } from "../../../src/relay/chat-relay.ts";
+import { relayInRoom, relayName } from "../../../src/streams/relay-protocol.ts";
 
 /**
  * The relay object serving a room's readers as shard `shard` of the local region: without

@@ -3,12 +3,12 @@
  * that makes that happen, and what the stream must have carried when it ends.
  */
 import { expect } from "vitest";
-import type { Participant } from "./chat-client.ts";
+import type { Participant } from "../chat-client.ts";
+import { freshRoom } from "../rooms.ts";
+import { nth } from "../round-robin.ts";
+import type { EventStreamReader } from "../sse-reader.ts";
 import { claim, lastEventId } from "./room-authority.ts";
-import { freshRoom } from "./rooms.ts";
-import { nth } from "./round-robin.ts";
 import { joinAs, sayOk } from "./self-client.ts";
-import type { EventStreamReader } from "./sse-reader.ts";
 
 export interface LongHistoryRoom {
   room: string;

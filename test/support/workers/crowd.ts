@@ -1,4 +1,4 @@
-import type { Participant } from "./chat-client";
+import type { Participant } from "../chat-client";
 import { joinAs, sayOk } from "./self-client";
 
 /** Messages one participant says before the next takes over, well within a participant's burst. */

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect, vi } from "vitest";
-import type { ChatRoom } from "../../src/room/chat-room.ts";
-import { roomPath } from "./rooms.ts";
+import type { ChatRoom } from "../../../src/room/chat-room.ts";
+import { roomPath } from "../rooms.ts";
 import { call } from "./self-client.ts";
 
 /** The presence grace period of the tests' configuration. */

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { expect } from "vitest";
-import type { ChatRoom } from "../../src/room/chat-room.ts";
-import type { Participant } from "./chat-client.ts";
-import { jsonBody } from "./chat-client.ts";
-import { roomPath } from "./rooms.ts";
+import type { ChatRoom } from "../../../src/room/chat-room.ts";
+import type { Participant } from "../chat-client.ts";
+import { jsonBody } from "../chat-client.ts";
+import { roomPath } from "../rooms.ts";
 import { act, call, joinAs } from "./self-client.ts";
 
 const PEOPLE = 4;

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { type RelayedStream, toUpstreamRequest } from "../../src/streams/relay-protocol.ts";
+import { type RelayedStream, toUpstreamRequest } from "../../../src/streams/relay-protocol.ts";
 
 /**
  * Opens a stream from the room as the relay named `relay` within it does (see relay-protocol.ts),

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import { jsonBody, type Participant } from "./chat-client";
-import { roomPath } from "./rooms";
+import { jsonBody, type Participant } from "../chat-client";
+import { roomPath } from "../rooms";
 import { call } from "./self-client";
 
 /**

@@ -1,5 +1,5 @@
 import { SELF } from "cloudflare:test";
-import { chatClient } from "./chat-client.ts";
+import { chatClient } from "../chat-client.ts";
 
 /** The origin workerd tests address the Worker at; any origin reaches it through SELF. */
 export const ORIGIN = "http://chat.test";

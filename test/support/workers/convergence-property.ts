@@ -1,12 +1,12 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { expect, vi } from "vitest";
-import type { OpenedStream } from "./chat-client.ts";
+import type { OpenedStream } from "../chat-client.ts";
+import { RoomView } from "../room-view.ts";
+import { freshRoom, roomPath } from "../rooms.ts";
+import { sleep } from "../sleep.ts";
 import { RoomLife, type Step, steps } from "./room-life.ts";
-import { RoomView } from "./room-view.ts";
-import { freshRoom, roomPath } from "./rooms.ts";
 import { call, openStream } from "./self-client.ts";
-import { sleep } from "./sleep.ts";
 
 /** How a run of the convergence property reads its room. */
 export interface ConvergenceOptions {

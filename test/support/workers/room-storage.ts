@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import type { ChatRoom } from "../../src/room/chat-room";
+import type { ChatRoom } from "../../../src/room/chat-room";
 
 /**
  * Every row of every table of a room's database, by table: what a trace would be found in. The

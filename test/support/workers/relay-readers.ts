@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
-import type { RoomStats } from "../../src/room/room-answers.ts";
-import { heartbeatsUntil } from "./heartbeats.ts";
-import type { SseEvent } from "./sse-events.ts";
-import type { EventStreamReader } from "./sse-reader.ts";
+import type { RoomStats } from "../../../src/room/room-answers.ts";
+import { heartbeatsUntil } from "../heartbeats.ts";
+import type { SseEvent } from "../sse-events.ts";
+import type { EventStreamReader } from "../sse-reader.ts";
 
 /** The room's counters: readers through relays and direct, relays, the newest id. */
 export function roomStats(room: string): Promise<RoomStats> {
