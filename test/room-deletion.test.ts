@@ -106,6 +106,7 @@ describe("deleting a room", () => {
       subscribers: 0,
       directReaders: 0,
       relays: 0,
+      relaysReading: 0,
       chunksSent: 0,
       catchingUp: 0,
       online: 0,

@@ -381,6 +381,7 @@ export class ChatRoom extends DurableObject<Env> {
       subscribers: this.#readers.size,
       directReaders: this.#readers.directSize,
       relays: this.#readers.relayed.relays,
+      relaysReading: this.#readers.relaysReading,
       chunksSent: this.#subscribers.chunksSent,
       catchingUp: this.#subscribers.catchingUp,
       online: this.#sessions.onlineCount,

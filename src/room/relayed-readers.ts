@@ -4,15 +4,15 @@ import type { RelayedStream } from "../streams/relay-protocol";
 /** A stream a relay serves, as the room counts it, and when the room admitted it. */
 interface Relayed extends RelayedStream {
   relay: string;
-  since: number;
+  admittedAt: number;
 }
 
 /**
  * The streams a room's relays serve, counted as the room counts its own: by session, pending
  * token and address, and by relay. Each entry is added when the room admits a stream, and goes
- * when its relay says it closed, when the relay's own stream from the room ends, or when the
- * relay's count of what it serves leaves it out. So what it holds is bounded by the readers
- * there are.
+ * when its relay says it closed, when the relay's count of what it serves leaves it out, or a
+ * while after the relay stopped reading from the room without coming back. So what it holds is
+ * bounded by the readers there are.
  */
 export class RelayedReaders {
   readonly #byId = new Map<string, Relayed>();
@@ -66,9 +66,14 @@ export class RelayedReaders {
     return this.#byId.has(id);
   }
 
+  /** A stream as the room counts it: whose it is now, by what the room has done since. */
+  get(id: string): RelayedStream | undefined {
+    return this.#byId.get(id);
+  }
+
   add(relay: string, stream: RelayedStream, now: number): void {
     if (this.#byId.has(stream.id)) return;
-    const entry: Relayed = { ...stream, relay, since: now };
+    const entry: Relayed = { ...stream, relay, admittedAt: now };
     this.#byId.set(entry.id, entry);
     addTo(this.#byRelay, relay, entry);
     if (entry.token !== undefined) addTo(this.#byToken, entry.token, entry);
@@ -90,7 +95,7 @@ export class RelayedReaders {
 
   /** Forgets the streams of `relay` admitted before `before` that are not among `ids`; returns them. */
   removeMissing(relay: string, ids: ReadonlySet<string>, before: number): RelayedStream[] {
-    const gone = this.on(relay).filter((entry) => !ids.has(entry.id) && (entry as Relayed).since < before);
+    const gone = this.on(relay).filter((entry) => !ids.has(entry.id) && (entry as Relayed).admittedAt < before);
     for (const entry of gone) this.remove(entry.id);
     return gone;
   }

@@ -22,6 +22,8 @@ export interface RoomStats {
   directReaders: number;
   /** Relays serving at least one of the room's readers. */
   relays: number;
+  /** Relays reading a stream from the room now. */
+  relaysReading: number;
   /** Chunks the room itself has written to its streams, relays' included. */
   chunksSent: number;
   /** Streams still being sent history at their reader's pace. */

@@ -32,6 +32,8 @@ export class RoomReaders {
    * have just started, or their stream from the room is being opened again): sent first thing.
    */
   readonly #unsent = new Map<string, Set<Uint8Array>>();
+  /** When each relay whose stream from the room ended lost it, until it reads again or is forgotten. */
+  readonly #lostAt = new Map<string, number>();
   readonly #perObject: number;
   readonly #lastId: () => number;
 
@@ -102,48 +104,79 @@ export class RoomReaders {
     this.direct.endOwnedBy(token, last);
   }
 
-  /** Opens a relay's own stream from the room, replacing any it had: a relay reads one. */
-  openUpstream(relay: string, greeting: Uint8Array, afterId: number): ReadableStream<Uint8Array> {
-    this.#upstreams.get(relay)?.end();
+  /** Relays reading a stream from the room now. */
+  get relaysReading(): number {
+    return this.#upstreams.size;
+  }
+
+  /**
+   * Opens a relay's own stream from the room, replacing any it had: a relay reads one. Answers
+   * when the relay's stream before it ended (now, if it is replaced), or undefined for its first.
+   */
+  openUpstream(
+    relay: string,
+    greeting: Uint8Array,
+    afterId: number,
+  ): { readable: ReadableStream<Uint8Array>; lostAt: number | undefined } {
+    const replaced = this.#upstreams.get(relay);
+    const lostAt = replaced ? Date.now() : this.#lostAt.get(relay);
+    replaced?.end();
     const owner = { id: `${UPSTREAM_ID_PREFIX}${relay}`, token: undefined, pendingToken: undefined };
     const live = () => encoder.encode(relayCommandFrame({ op: "live", afterId: this.#lastId() }));
     const stream = this.direct.openStream(greeting, afterId, owner, live);
     this.#upstreams.set(relay, stream);
+    this.#lostAt.delete(relay);
     for (const frame of this.#unsent.get(relay) ?? []) stream.send(frame);
     this.#unsent.delete(relay);
-    return stream.readable;
+    return { readable: stream.readable, lostAt };
   }
 
   /**
-   * Called for every stream of the room's own that closed: a relay's stream from the room
-   * closing takes with it what the room counted on that relay, which the relay tells again
-   * when it reads from the room anew. Returns the relayed streams so forgotten.
+   * Called for every stream of the room's own that closed; answers whether it was a relay's
+   * stream from the room. Its readers stay counted, and commands for it wait, while it reads
+   * from the room anew, as a relay that lives does at once; if it does not come back (it
+   * restarted, and lost its readers), {@link forgetUnreached} forgets them.
    */
-  closed(stream: { id?: string | undefined }): RelayedStream[] {
-    if (!stream.id?.startsWith(UPSTREAM_ID_PREFIX)) return [];
+  upstreamClosed(stream: { id?: string | undefined }): boolean {
+    if (!stream.id?.startsWith(UPSTREAM_ID_PREFIX)) return false;
     const relay = stream.id.slice(UPSTREAM_ID_PREFIX.length);
-    if (this.#upstreams.get(relay) !== stream) return [];
+    if (this.#upstreams.get(relay) !== stream) return false;
     this.#upstreams.delete(relay);
-    const gone = this.relayed.on(relay);
-    for (const entry of gone) this.relayed.remove(entry.id);
-    this.#unsent.delete(relay);
-    return gone;
+    this.#lostAt.set(relay, Date.now());
+    return true;
   }
 
-  /** Whether `stream` is a relay's stream from the room rather than a reader's. */
   /**
-   * Forgets the streams handed to relays that never began reading from the room, a while after
-   * they were handed over: the Worker that carried one went away before reaching the relay.
-   * Returns them.
+   * Forgets what relays that do not read from the room were counted for: streams handed to
+   * one over `handOffMs` ago, which never reached it (the Worker that carried one went away),
+   * and every stream of one that lost its stream from the room over `returnMs` ago without
+   * reading again. Returns them.
    */
-  forgetUnreached(before: number): RelayedStream[] {
+  forgetUnreached(now: number, handOffMs: number, returnMs: number): RelayedStream[] {
     const gone: RelayedStream[] = [];
     for (const relay of this.relayed.relayNames()) {
       if (this.#upstreams.has(relay)) continue;
+      const lostAt = this.#lostAt.get(relay);
+      if (lostAt !== undefined && now - lostAt < returnMs) continue;
+      const before = Math.max(now - handOffMs, lostAt === undefined ? 0 : lostAt + 1);
       gone.push(...this.relayed.removeMissing(relay, new Set(), before));
-      if (this.relayed.countOn(relay) === 0) this.#unsent.delete(relay);
+    }
+    for (const relay of new Set([...this.#unsent.keys(), ...this.#lostAt.keys()])) {
+      if (this.#upstreams.has(relay) || this.relayed.countOn(relay) > 0) continue;
+      this.#unsent.delete(relay);
+      this.#lostAt.delete(relay);
     }
     return gone;
+  }
+
+  /** Tells one relay to end a session's streams it serves: the session was removed. */
+  endOn(relay: string, token: string): void {
+    this.#command([relay], { op: "end", token });
+  }
+
+  /** Tells one relay the anonymous streams given `pendingToken` are the session `token`'s. */
+  adoptOn(relay: string, pendingToken: string, token: string): void {
+    this.#command([relay], { op: "adopt", pendingToken, token });
   }
 
   /** Tells one relay a session it counted a stream for has ended. */

@@ -39,6 +39,12 @@ export interface HandOff {
 const HAND_OFF_MS = 30_000;
 
 /**
+ * How long the room goes on counting a relay's readers after the relay's stream from it ended:
+ * a relay that lives reads again within its retry (2 s at most); one that restarted lost them.
+ */
+const RELAY_RETURN_MS = 5_000;
+
+/**
  * Who may open a stream to the room, and what opening and closing one means for a participant:
  * a stream counts for its session's presence, brings back a participant announced as left, and
  * the last one closed starts the grace period after which they are announced as left. A stream
@@ -55,7 +61,7 @@ export class StreamAdmission {
   open(request: SubscribeRequest): Result<{ stream: ReadableStream<Uint8Array> | HandOff; newPendingToken?: string }> {
     const { token, strict, pendingToken: presentedPending, lastEventId, client } = request;
     const { readers } = this.#parts;
-    for (const stream of readers.forgetUnreached(Date.now() - HAND_OFF_MS)) this.closed(stream);
+    this.#forgetUnreached();
     if (readers.size >= this.#parts.config.maxSubscribers) {
       return fail(503, "room_full", "This room has as many listeners as it can take; try again shortly.", 5);
     }
@@ -113,22 +119,42 @@ export class StreamAdmission {
 
   /**
    * Opens a relay's stream from the room, resuming after the last event the relay holds, and
-   * counts the streams the relay serves: after the room restarted, or the relay's stream was
-   * cut off, it is how the room knows them again.
+   * counts the streams the relay serves as it lists them: after the room restarted it is how
+   * the room knows them again. Where the room knows better (the relay missed commands in a
+   * stream from the room that ended before it read them), the relay is told again: a removed
+   * session's streams end, an ended one's become anonymous, an adopted one's are its session's.
    */
   openUpstream(request: UpstreamRequest): ReadableStream<Uint8Array> {
-    const { readers, sessions } = this.#parts;
+    const { readers, sessions, moderation } = this.#parts;
+    const { relay } = request;
     const { greeting, afterId } = this.#parts.upstreamStart(request.lastEventId);
-    const stream = readers.openUpstream(request.relay, greeting, afterId);
+    const { readable, lostAt } = readers.openUpstream(relay, greeting, afterId);
     const now = Date.now();
-    for (const relayed of request.streams) {
-      // A session that ended meanwhile no longer counts its streams; the relay hears of it.
-      const session = relayed.token === undefined ? undefined : sessions.get(relayed.token);
-      readers.relayed.add(request.relay, { ...relayed, token: session?.token }, now);
-      if (session) this.#opened(session);
-      else if (relayed.token !== undefined) readers.disownOn(request.relay, relayed.token);
+    for (const listed of request.streams) {
+      const counted = readers.relayed.get(listed.id);
+      const session = listed.token === undefined ? undefined : sessions.get(listed.token);
+      if (counted === undefined) readers.relayed.add(relay, { ...listed, token: session?.token }, now);
+      const token = counted === undefined ? session?.token : counted.token;
+      if (listed.token !== undefined && listed.token !== token) {
+        if (moderation.keptOut(listed.token, undefined, now)) readers.endOn(relay, listed.token);
+        else readers.disownOn(relay, listed.token);
+      } else if (listed.token === undefined && listed.pendingToken !== undefined && token !== undefined) {
+        readers.adoptOn(relay, listed.pendingToken, token);
+      }
+      const owner = token === undefined ? undefined : sessions.get(token);
+      if (owner) this.#opened(owner);
     }
-    return stream;
+    // What the relay does not list is gone if it was handed over before the relay's stream from
+    // the room ended, or long enough ago to have reached it.
+    const listedIds = new Set(request.streams.map(({ id }) => id));
+    const before = Math.max(now - HAND_OFF_MS, lostAt === undefined ? 0 : lostAt + 1);
+    for (const gone of readers.relayed.removeMissing(relay, listedIds, before)) this.closed(gone);
+    return readable;
+  }
+
+  #forgetUnreached(): void {
+    const gone = this.#parts.readers.forgetUnreached(Date.now(), HAND_OFF_MS, RELAY_RETURN_MS);
+    for (const stream of gone) this.closed(stream);
   }
 
   /** A relay's streams closed. */
@@ -150,7 +176,11 @@ export class StreamAdmission {
 
   /** A stream has closed: the session's last one starts its grace period. */
   closed(stream: { id?: string | undefined; token?: string | undefined }): void {
-    for (const relayed of this.#parts.readers.closed(stream)) this.closed(relayed);
+    if (this.#parts.readers.upstreamClosed(stream)) {
+      // Its relay reads from the room again within moments; if it does not, its readers count no more.
+      setTimeout(() => this.#forgetUnreached(), RELAY_RETURN_MS + 100);
+      return;
+    }
     if (stream.token === undefined || this.#parts.readers.countOwnedBy(stream.token) > 0) return;
     const session = this.#parts.sessions.get(stream.token);
     if (!session) return;
