@@ -188,9 +188,10 @@ export class ChatRelay extends DurableObject<Env> {
     this.#recent.add({ id, frame });
     this.#moveTo(id);
     this.#subscribers.broadcast(frame);
-    // A deleted message's text must reach no later stream: a reader catching up before the
-    // deletion is sent it by the room, as the room holds it now.
-    if (message.event === "delete") this.#recent.clear(id);
+    // A deleted message's text, and an edited message's earlier text, must reach no later
+    // stream: a reader catching up from before is sent those events by the room, as it holds
+    // them now.
+    if (message.event === "delete" || message.event === "edit") this.#recent.clear(id);
   }
 
   /** The relay now holds every event up to `id`: commands and readers waiting for it go on. */
@@ -228,9 +229,13 @@ export class ChatRelay extends DurableObject<Env> {
     }
   }
 
-  /** Ends a session's streams, after `afterId`: the removal that ends them, which the command waited for. */
+  /**
+   * Ends a session's streams, after `afterId`: the removal that ends them, which the command
+   * waited for. One still catching up is sent the history through it, from the room when the
+   * relay no longer holds it.
+   */
   #end(token: string, afterId: number): void {
-    this.#subscribers.endOwnedBy(token, this.#recent.get(afterId) ?? { id: afterId, frame: NOTHING });
+    this.#subscribers.endOwnedBy(token, this.#recent.get(afterId) ?? { id: afterId + 1, frame: NOTHING });
   }
 
   #wakeReplays(): void {

@@ -53,7 +53,8 @@ export class RoomCommands {
       if (command.op === "adopt" && pendingToken === command.pendingToken) {
         token = command.token;
         pendingToken = undefined;
-      } else if (command.op === "disown" && token === command.token) {
+      } else if (command.op === "disown" && token === command.token && endsAfter === undefined) {
+        // A removal ends the session after ending its streams: this stream ends as theirs.
         token = undefined;
       } else if (command.op === "end" && token === command.token) {
         endsAfter = command.afterId;

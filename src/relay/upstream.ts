@@ -70,6 +70,8 @@ export class Upstream {
   }
 
   async #read(body: ReadableStream<Uint8Array>, current: () => boolean): Promise<void> {
+    // Stopped while the room was being asked: a stream left unread would be held for nobody.
+    if (!current()) return body.cancel();
     const reader = body.getReader();
     this.#reader = reader;
     const decoder = new TextDecoder();
@@ -91,13 +93,14 @@ export class Upstream {
       watch();
       for (;;) {
         const { done, value } = await reader.read();
-        if (done || !current()) return;
+        if (done) return;
+        if (!current()) return reader.cancel();
         watch();
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } finally {
       clearTimeout(silence ?? null);
-      this.#reader = undefined;
+      if (this.#reader === reader) this.#reader = undefined;
       reader.releaseLock();
     }
   }

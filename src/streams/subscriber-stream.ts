@@ -182,7 +182,9 @@ export class SubscriberStream {
         const page = next instanceof Promise ? await next : next;
         if (this.#closed) return;
         if (!page) {
-          if (this.#last) this.end(this.#last.frame);
+          // A stream told to end with an event it has already been sent (a relay's reader
+          // catching up, paging the event in before the command arrived) ends without it.
+          if (this.#last) this.end(cursor < this.#last.id ? this.#last.frame : undefined);
           else if (!this.#closed) caughtUp();
           return;
         }

@@ -129,6 +129,29 @@ describe("a reader through a relay", () => {
     await Promise.all([direct.reader.cancel(), relayed.reader.cancel()]);
   });
 
+  it("is sent by a relay that held a message before it was edited the message as it is now, never its earlier text", async () => {
+    const room = freshRoom("edited");
+    const alice = await joinAs(room, "alice");
+    const direct = await openStream(room);
+    const passing = await openStream(room);
+    expect(await roomStats(room)).toMatchObject({ directReaders: 1, relays: 1 });
+    const id = await sayOk(alice, "first draft");
+    const edit = await changed(await act(alice, "PATCH", "/messages", { id, msg: "final text" }));
+    await passing.reader.until((event) => event.id === String(edit));
+    await passing.reader.cancel();
+    await untilRoom(room, direct.reader, (stats) => stats.subscribers === 1, "the relay kept its reader");
+    // Relay 0 has no reader now but keeps reading; it had the message before the edit.
+    expect((await relayOf(room).stats()).position).toBe(edit);
+
+    const relayed = await openStream(room, { lastEventId: id - 1 });
+    expect((await relayOf(room).stats()).readers).toBe(1);
+    const events = await relayed.reader.until((event) => event.id === String(edit));
+    const message = events.find((event) => event.id === String(id));
+    expect(JSON.parse(message?.data ?? "")).toMatchObject({ msg: "final text" });
+    expect(relayed.reader.raw).not.toContain("first draft");
+    await Promise.all([direct.reader.cancel(), relayed.reader.cancel()]);
+  });
+
   it("is told of a gap, then sent what is retained, as a direct reader is, for a Last-Event-ID older than retention", async () => {
     const room = freshRoom("gap");
     const people = await Promise.all(Array.from({ length: 12 }, (_, i) => joinAs(room, `p${i}`)));
