@@ -22,7 +22,8 @@
  *                            readers), to tell what each relay adds to a message
  *   npm run bench -- --targets relay-farm
  *                            lost, doubled and reordered deliveries through relays at 20,000
- *                            readers held inside workerd, which need no socket (bench/relays/farm/)
+ *                            readers held inside workerd, which need no socket (bench/relays/farm/),
+ *                            and the chunks the room writes per message with relays and alone
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
