@@ -109,6 +109,16 @@ export class RoomReaders {
     return this.#upstreams.size;
   }
 
+  /** Whether streams are counted on a relay that does not read from the room now. */
+  countsForAbsentRelays(): boolean {
+    return this.relayed.relayNames().some((relay) => !this.#upstreams.has(relay));
+  }
+
+  /** Whether `relay` reads a stream from the room now. */
+  reading(relay: string): boolean {
+    return this.#upstreams.has(relay);
+  }
+
   /**
    * Opens a relay's own stream from the room, replacing any it had: a relay reads one. Answers
    * when the relay's stream before it ended (now, if it is replaced), or undefined for its first.

@@ -52,6 +52,8 @@ const RELAY_RETURN_MS = 5_000;
  */
 export class StreamAdmission {
   readonly #parts: AdmissionParts;
+  /** The next look for what relays were counted for in vain, and when it is due. */
+  #forgetting: { timer: ReturnType<typeof setTimeout>; at: number } | undefined;
 
   constructor(parts: AdmissionParts) {
     this.#parts = parts;
@@ -89,6 +91,8 @@ export class StreamAdmission {
     } else {
       const relayed = { id: newToken(), since: readers.lastId, ...withoutUndefined(owner) };
       readers.relayed.add(relay, relayed, Date.now());
+      // A quiet room looks again later, should the stream never reach a relay that does not read yet.
+      if (!readers.reading(relay)) this.#forgetAfter(HAND_OFF_MS);
       stream = { relay, stream: relayed, greeting: decoder.decode(greeting), afterId };
     }
     if (session) this.#opened(session);
@@ -152,6 +156,19 @@ export class StreamAdmission {
     return readable;
   }
 
+  /** Looks for what relays were counted for in vain once `ms` have passed, unless a look is due by then. */
+  #forgetAfter(ms: number): void {
+    const at = Date.now() + ms + 100;
+    if (this.#forgetting !== undefined && this.#forgetting.at <= at) return;
+    clearTimeout(this.#forgetting?.timer ?? null);
+    const timer = setTimeout(() => {
+      this.#forgetting = undefined;
+      this.#forgetUnreached();
+      if (this.#parts.readers.countsForAbsentRelays()) this.#forgetAfter(HAND_OFF_MS);
+    }, at - Date.now());
+    this.#forgetting = { timer, at };
+  }
+
   #forgetUnreached(): void {
     const gone = this.#parts.readers.forgetUnreached(Date.now(), HAND_OFF_MS, RELAY_RETURN_MS);
     for (const stream of gone) this.closed(stream);
@@ -178,7 +195,7 @@ export class StreamAdmission {
   closed(stream: { id?: string | undefined; token?: string | undefined }): void {
     if (this.#parts.readers.upstreamClosed(stream)) {
       // Its relay reads from the room again within moments; if it does not, its readers count no more.
-      setTimeout(() => this.#forgetUnreached(), RELAY_RETURN_MS + 100);
+      this.#forgetAfter(RELAY_RETURN_MS);
       return;
     }
     if (stream.token === undefined || this.#parts.readers.countOwnedBy(stream.token) > 0) return;
