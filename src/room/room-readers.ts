@@ -12,6 +12,15 @@ import { RelayedReaders } from "./relayed-readers";
 
 const encoder = new TextEncoder();
 
+/** How long a relay has to take a stream the room handed it before its count may leave the stream out. */
+export const HAND_OFF_MS = 30_000;
+
+/**
+ * How long the room goes on counting a relay's readers after the relay's stream from it ended:
+ * a relay that lives reads again within its retry (2 s at most); one that restarted lost them.
+ */
+export const RELAY_RETURN_MS = 5_000;
+
 /** How a relay's own stream from the room is told apart from a reader's. */
 const UPSTREAM_ID_PREFIX = `${RELAY_COMMAND_EVENT}:`;
 
@@ -120,16 +129,20 @@ export class RoomReaders {
   }
 
   /**
-   * Opens a relay's own stream from the room, replacing any it had: a relay reads one. Answers
-   * when the relay's stream before it ended (now, if it is replaced), or undefined for its first.
+   * Opens a relay's own stream from the room, replacing any it had: a relay reads one. `listed`
+   * is every stream the relay serves as it opens it: the rest of what the room counted on it is
+   * forgotten if it was handed over before the relay's stream before this one ended (now, if it
+   * is replaced), or long enough ago to have reached it. Returns the streams so forgotten.
    */
   openUpstream(
     relay: string,
     greeting: Uint8Array,
     afterId: number,
-  ): { readable: ReadableStream<Uint8Array>; lostAt: number | undefined } {
+    listed: ReadonlySet<string>,
+  ): { readable: ReadableStream<Uint8Array>; forgotten: RelayedStream[] } {
     const replaced = this.#upstreams.get(relay);
-    const lostAt = replaced ? Date.now() : this.#lostAt.get(relay);
+    const now = Date.now();
+    const lostAt = replaced ? now : this.#lostAt.get(relay);
     replaced?.end();
     const owner = { id: `${UPSTREAM_ID_PREFIX}${relay}`, token: undefined, pendingToken: undefined };
     const live = () => encoder.encode(relayCommandFrame({ op: "live", afterId: this.#lastId() }));
@@ -138,7 +151,7 @@ export class RoomReaders {
     this.#lostAt.delete(relay);
     for (const frame of this.#unsent.get(relay) ?? []) stream.send(frame);
     this.#unsent.delete(relay);
-    return { readable: stream.readable, lostAt };
+    return { readable: stream.readable, forgotten: this.relayed.removeMissing(relay, listed, gonePast(now, lostAt)) };
   }
 
   /**
@@ -158,18 +171,17 @@ export class RoomReaders {
 
   /**
    * Forgets what relays that do not read from the room were counted for: streams handed to
-   * one over `handOffMs` ago, which never reached it (the Worker that carried one went away),
-   * and every stream of one that lost its stream from the room over `returnMs` ago without
-   * reading again. Returns them.
+   * one over {@link HAND_OFF_MS} ago, which never reached it (the Worker that carried one went
+   * away), and every stream of one that lost its stream from the room over
+   * {@link RELAY_RETURN_MS} ago without reading again. Returns them.
    */
-  forgetUnreached(now: number, handOffMs: number, returnMs: number): RelayedStream[] {
+  forgetUnreached(now: number): RelayedStream[] {
     const gone: RelayedStream[] = [];
     for (const relay of this.relayed.relayNames()) {
       if (this.#upstreams.has(relay)) continue;
       const lostAt = this.#lostAt.get(relay);
-      if (lostAt !== undefined && now - lostAt < returnMs) continue;
-      const before = Math.max(now - handOffMs, lostAt === undefined ? 0 : lostAt + 1);
-      gone.push(...this.relayed.removeMissing(relay, new Set(), before));
+      if (lostAt !== undefined && now - lostAt < RELAY_RETURN_MS) continue;
+      gone.push(...this.relayed.removeMissing(relay, new Set(), gonePast(now, lostAt)));
     }
     for (const relay of new Set([...this.#unsent.keys(), ...this.#lostAt.keys()])) {
       if (this.#upstreams.has(relay) || this.relayed.countOn(relay) > 0) continue;
@@ -203,6 +215,15 @@ export class RoomReaders {
       else addTo(this.#unsent, relay, frame);
     }
   }
+}
+
+/**
+ * Streams counted on a relay admitted before this are gone when the relay does not have them:
+ * handed over before its stream from the room ended at `lostAt`, or long enough ago to have
+ * reached it.
+ */
+function gonePast(now: number, lostAt: number | undefined): number {
+  return Math.max(now - HAND_OFF_MS, lostAt === undefined ? 0 : lostAt + 1);
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

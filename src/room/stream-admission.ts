@@ -5,7 +5,7 @@ import type { Moderation } from "../moderation/moderation";
 import type { RelayedStream, UpstreamRequest } from "../streams/relay-protocol";
 import type { CatchUp } from "./catch-up";
 import type { Presence } from "./presence";
-import type { RoomReaders } from "./room-readers";
+import { HAND_OFF_MS, RELAY_RETURN_MS, type RoomReaders } from "./room-readers";
 import type { SubscribeRequest } from "./room-stream";
 import type { Session, SessionStore } from "./session-store";
 import { nameTaken } from "./taken-names";
@@ -34,15 +34,6 @@ export interface HandOff {
   greeting: string;
   afterId: number;
 }
-
-/** How long a relay has to take a stream the room handed it before its count may leave the stream out. */
-const HAND_OFF_MS = 30_000;
-
-/**
- * How long the room goes on counting a relay's readers after the relay's stream from it ended:
- * a relay that lives reads again within its retry (2 s at most); one that restarted lost them.
- */
-const RELAY_RETURN_MS = 5_000;
 
 /**
  * Who may open a stream to the room, and what opening and closing one means for a participant:
@@ -132,7 +123,8 @@ export class StreamAdmission {
     const { readers, sessions, moderation } = this.#parts;
     const { relay } = request;
     const { greeting, afterId } = this.#parts.upstreamStart(request.lastEventId);
-    const { readable, lostAt } = readers.openUpstream(relay, greeting, afterId);
+    const listedIds = new Set(request.streams.map(({ id }) => id));
+    const { readable, forgotten } = readers.openUpstream(relay, greeting, afterId, listedIds);
     const now = Date.now();
     for (const listed of request.streams) {
       const counted = readers.relayed.get(listed.id);
@@ -145,14 +137,11 @@ export class StreamAdmission {
       } else if (listed.token === undefined && listed.pendingToken !== undefined && token !== undefined) {
         readers.adoptOn(relay, listed.pendingToken, token);
       }
-      const owner = token === undefined ? undefined : sessions.get(token);
+      const owner = token === listed.token ? session : token === undefined ? undefined : sessions.get(token);
       if (owner) this.#opened(owner);
     }
-    // What the relay does not list is gone if it was handed over before the relay's stream from
-    // the room ended, or long enough ago to have reached it.
-    const listedIds = new Set(request.streams.map(({ id }) => id));
-    const before = Math.max(now - HAND_OFF_MS, lostAt === undefined ? 0 : lostAt + 1);
-    for (const gone of readers.relayed.removeMissing(relay, listedIds, before)) this.closed(gone);
+    // Once the streams it lists count again, so that a session they share is not taken as gone.
+    for (const gone of forgotten) this.closed(gone);
     return readable;
   }
 
@@ -170,8 +159,7 @@ export class StreamAdmission {
   }
 
   #forgetUnreached(): void {
-    const gone = this.#parts.readers.forgetUnreached(Date.now(), HAND_OFF_MS, RELAY_RETURN_MS);
-    for (const stream of gone) this.closed(stream);
+    for (const stream of this.#parts.readers.forgetUnreached(Date.now())) this.closed(stream);
   }
 
   /** A relay's streams closed. */
